@@ -1,0 +1,89 @@
+import { fullJitterDelayMs, DEFAULT_RETRY_POLICY } from '../../services/http/backoff';
+import { parseErrorBody } from '../../services/http/errorBody';
+import { redactSecrets } from '../../services/http/errors';
+import { loggablePath } from '../../services/http/logger';
+import { headerValue, parseRetryAfterHeader, parseTryAgainMessage } from '../../services/http/retryAfter';
+import { buildUrl, resolveLink } from '../../services/partnerCenter/links';
+
+describe('Retry-After parsing', () => {
+  const now = Date.parse('2026-05-02T09:00:00Z');
+  it.each([
+    ['5', 5_000],
+    [' 0 ', 0],
+    ['1.5', 1_500],
+    ['Sat, 02 May 2026 09:01:00 GMT', 60_000],
+    ['Sat, 02 May 2026 08:00:00 GMT', 0],
+    ['soon', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ])('reads %p as %p ms', (value, expected) => {
+    expect(parseRetryAfterHeader(value, now)).toBe(expected);
+  });
+
+  it('reads Partner Center 429 messages', () => {
+    expect(parseTryAgainMessage('Rate limit is exceeded. Try again in 57 seconds.')).toBe(57_000);
+    expect(parseTryAgainMessage('Try again in 1 second')).toBe(1_000);
+    expect(parseTryAgainMessage('Rate limit is exceeded.')).toBeUndefined();
+  });
+
+  it('finds headers whatever their casing', () => {
+    expect(headerValue({ 'retry-after': '3' }, 'Retry-After')).toBe('3');
+    expect(headerValue({ 'RETRY-AFTER': 4 }, 'retry-after')).toBe('4');
+    expect(headerValue(undefined, 'Retry-After')).toBeUndefined();
+  });
+});
+
+describe('error bodies', () => {
+  it('reads the three shapes and falls back to the status', () => {
+    expect(parseErrorBody(400, { code: 2055, description: 'stale', source: 'PartnerFD', data: [] })).toEqual({ code: '2055', description: 'stale', source: 'PartnerFD', data: [] });
+    expect(parseErrorBody(429, { statusCode: 429, message: 'Rate limit is exceeded. Try again in 9 seconds.' })).toEqual({
+      code: '429',
+      description: 'Rate limit is exceeded. Try again in 9 seconds.',
+      messageRetryAfterMs: 9_000,
+    });
+    expect(parseErrorBody(404, { error: { code: 'Request_ResourceNotFound', message: 'gone' } })).toEqual({ code: 'Request_ResourceNotFound', description: 'gone' });
+    expect(parseErrorBody(502, '<html>Bad gateway</html>')).toEqual({ code: '502', description: '<html>Bad gateway</html>' });
+    expect(parseErrorBody(400, JSON.stringify({ code: '800065', description: 'submitted' })).code).toBe('800065');
+    expect(parseErrorBody(400, { code: 1, description: 'x'.repeat(5_000) }).description.length).toBeLessThanOrEqual(1_025);
+  });
+
+  it('redacts bearer tokens and JWTs', () => {
+    expect(redactSecrets('got Bearer abc.def-123 here')).toBe('got Bearer [redacted] here');
+    expect(redactSecrets('token eyJhbGciOiJub25lIn0.eyJ0aWQiOiJ4In0. end')).toBe('token [redacted-jwt] end');
+  });
+});
+
+describe('Partner Center links', () => {
+  const base = 'https://api.partnercenter.microsoft.com/v1';
+  it.each([
+    ['/v1/customers?size=40&seekOperation=Next', 'https://api.partnercenter.microsoft.com/v1/customers?size=40&seekOperation=Next'],
+    ['/customers/c1/subscriptions/s1', 'https://api.partnercenter.microsoft.com/v1/customers/c1/subscriptions/s1'],
+    ['customers/c1', 'https://api.partnercenter.microsoft.com/v1/customers/c1'],
+    ['https://elsewhere.test/v1/x', 'https://elsewhere.test/v1/x'],
+  ])('resolves %s', (uri, expected) => {
+    expect(resolveLink(base, uri)).toBe(expected);
+  });
+
+  it('resolves against a sandbox base with a port', () => {
+    expect(resolveLink('http://127.0.0.1:3979/v1/', '/v1/customers')).toBe('http://127.0.0.1:3979/v1/customers');
+    expect(resolveLink('http://127.0.0.1:3979/v1', '/v1x/customers')).toBe('http://127.0.0.1:3979/v1/v1x/customers');
+  });
+
+  it('encodes path segments and skips undefined query values', () => {
+    expect(buildUrl(`${base}/`, ['customers', 'a/b'], { size: 10, filter: undefined, q: 'x y' })).toBe(`${base}/customers/a%2Fb?size=10&q=x%20y`);
+  });
+});
+
+describe('mechanics helpers', () => {
+  it('computes full-jitter backoff within the doubling, capped ceiling', () => {
+    const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1_000 };
+    expect(fullJitterDelayMs(policy, 1, () => 0.999)).toBe(99);
+    expect(fullJitterDelayMs(policy, 3, () => 0.5)).toBe(200);
+    expect(fullJitterDelayMs(policy, 10, () => 0.5)).toBe(500);
+    expect(fullJitterDelayMs(policy, 2, () => 0)).toBe(0);
+  });
+
+  it('masks token-like query values in logged paths', () => {
+    expect(loggablePath('https://graph.microsoft.com/v1.0/users?$top=999&$skiptoken=abc&sig=zzz')).toBe('/v1.0/users?$top=999&$skiptoken=***&sig=***');
+  });
+});
