@@ -1,0 +1,146 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as dotenv from 'dotenv';
+
+/**
+ * Every setting of the bot, read once from the environment (and an optional `.env`), validated and frozen.
+ * Nothing else in the project reads `process.env`.
+ */
+export interface Config {
+  readonly nodeEnv: string;
+  readonly port: number;
+  /** 127.0.0.1 in local mode (no app id), all interfaces otherwise. */
+  readonly host: string;
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+  readonly bot: {
+    readonly appId: string;
+    readonly appPassword: string;
+    readonly appType: 'MultiTenant' | 'SingleTenant' | 'UserAssignedMSI';
+    readonly appTenantId: string;
+    /** True when MicrosoftAppId is empty: no Bot Framework authentication, loopback only. */
+    readonly localMode: boolean;
+  };
+  readonly store:
+    | { readonly kind: 'sqlite'; readonly dataDir: string }
+    | { readonly kind: 'azure'; readonly connectionString: string; readonly tablePrefix: string };
+  /** Tenants whose users may talk to the bot; empty = any (local mode only). */
+  readonly allowedTenantIds: readonly string[];
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** One line per bad or missing variable, so an operator can fix them all in one go. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Collects problems instead of throwing at the first one. */
+class EnvReader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(name: string, fallback = ''): string {
+    const raw = this.env[name];
+    return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.string(name, fallback);
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.problems.push(`${name}="${value}" must be one of: ${allowed.join(', ')}`);
+    return fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.string(name);
+    if (raw === '') return fallback;
+    const value = Number(raw);
+    if (Number.isInteger(value) && value >= min && value <= max) return value;
+    this.problems.push(`${name}="${raw}" must be a whole number from ${min} to ${max}`);
+    return fallback;
+  }
+
+  guidList(name: string): string[] {
+    const values = this.string(name)
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
+    const bad = values.filter((v) => !GUID.test(v));
+    if (bad.length > 0) this.problems.push(`${name} must be a comma-separated list of tenant GUIDs; not valid: ${bad.join(', ')}`);
+    return values.filter((v) => GUID.test(v)).map((v) => v.toLowerCase());
+  }
+}
+
+/** Reads and validates the configuration; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Env): Config {
+  const read = new EnvReader(env);
+  const nodeEnv = read.string('NODE_ENV', 'development');
+  const appId = read.string('MicrosoftAppId');
+  const appPassword = read.string('MicrosoftAppPassword');
+  const appType = read.oneOf('MicrosoftAppType', ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const, 'MultiTenant');
+  const appTenantId = read.string('MicrosoftAppTenantId');
+  const localMode = appId === '';
+
+  if (localMode && nodeEnv === 'production') {
+    read.problems.push('MicrosoftAppId is empty but NODE_ENV=production: a production bot must authenticate (set MicrosoftAppId and its credential)');
+  }
+  if (!localMode && !GUID.test(appId)) read.problems.push(`MicrosoftAppId="${appId}" must be the bot's Microsoft Entra app id (a GUID)`);
+  if (!localMode && appType !== 'UserAssignedMSI' && appPassword === '') {
+    read.problems.push('MicrosoftAppPassword is required when MicrosoftAppId is set (or use MicrosoftAppType=UserAssignedMSI)');
+  }
+  if (!localMode && appType !== 'MultiTenant' && !GUID.test(appTenantId)) {
+    read.problems.push(`MicrosoftAppTenantId must be a tenant GUID when MicrosoftAppType=${appType}`);
+  }
+
+  const dataDir = path.resolve(read.string('DATA_DIR', './data'));
+  const storeKind = read.oneOf('STORE', ['sqlite', 'azure'] as const, 'sqlite');
+  const connectionString = read.string('AZURE_STORAGE_CONNECTION_STRING');
+  if (storeKind === 'azure' && connectionString === '') {
+    read.problems.push('AZURE_STORAGE_CONNECTION_STRING is required when STORE=azure');
+  }
+  const tablePrefix = read.string('AZURE_TABLE_PREFIX', 'kma');
+  if (!/^[A-Za-z][A-Za-z0-9]{0,19}$/.test(tablePrefix)) {
+    read.problems.push(`AZURE_TABLE_PREFIX="${tablePrefix}" must be 1-20 letters or digits, starting with a letter`);
+  }
+
+  const allowedTenantIds = read.guidList('ALLOWED_TENANT_IDS');
+  if (!localMode && allowedTenantIds.length === 0) {
+    read.problems.push('ALLOWED_TENANT_IDS is required when MicrosoftAppId is set: the partner tenant id(s) whose users may use the bot');
+  }
+
+  const config: Config = {
+    nodeEnv,
+    port: read.integer('PORT', 3978, 0, 65535),
+    host: localMode ? '127.0.0.1' : '0.0.0.0',
+    dataDir,
+    logLevel: read.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
+    bot: { appId, appPassword, appType, appTenantId, localMode },
+    store: storeKind === 'azure' ? { kind: 'azure', connectionString, tablePrefix } : { kind: 'sqlite', dataDir },
+    allowedTenantIds,
+  };
+  if (read.problems.length > 0) throw new ConfigError(read.problems);
+  return deepFreeze(config);
+}
+
+/** The process environment with `.env` (if present) filled in underneath it; real variables win. */
+export function environmentWithDotEnv(cwd: string, env: NodeJS.ProcessEnv): Env {
+  const file = path.join(cwd, '.env');
+  if (!fs.existsSync(file)) return env;
+  const fromFile = dotenv.parse(fs.readFileSync(file));
+  return { ...fromFile, ...env };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value as object)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,24 @@
+import en from './strings/en.json';
+import de from './strings/de.json';
+
+export type StringKey = keyof typeof en;
+export type Strings = Readonly<Record<StringKey, string>>;
+export type Locale = 'en' | 'de';
+
+const BUNDLES: Record<Locale, Strings> = { en, de };
+
+/** Teams sends e.g. `de-DE`; anything we have no bundle for falls back to English. */
+export function toLocale(activityLocale: string | undefined): Locale {
+  return activityLocale?.toLowerCase().startsWith('de') ? 'de' : 'en';
+}
+
+export function strings(locale: Locale): Strings {
+  return BUNDLES[locale];
+}
+
+/** A localized sentence with `{name}` placeholders filled in. */
+export function t(locale: Locale, key: StringKey, params: Readonly<Record<string, string | number>> = {}): string {
+  return BUNDLES[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
+}

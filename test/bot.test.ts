@@ -1,0 +1,103 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { loadConfig } from '../bot/config';
+import { RunningBot, startBot } from '../bot/index';
+import { silentLogger } from '../services/logging';
+import { FakeConnector } from './support/fakeConnector';
+import { botAddedActivity, installationAddActivity, messageActivity, postActivity } from './support/activities';
+
+/** Every TextBlock text and fact of a card, flattened, to assert on what a person reads. */
+function cardText(card: Record<string, unknown>): string {
+  const texts: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') {
+      const record = node as Record<string, unknown>;
+      for (const key of ['text', 'title', 'value']) if (typeof record[key] === 'string') texts.push(record[key] as string);
+      Object.values(record).forEach(walk);
+    }
+  };
+  walk(card.body);
+  return texts.join('\n');
+}
+
+describe('the bot over its real /api/messages endpoint', () => {
+  const connector = new FakeConnector();
+  let bot: RunningBot;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    await connector.start();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kma-bot-'));
+    bot = await startBot(loadConfig({ PORT: '0', DATA_DIR: dataDir }), silentLogger);
+  });
+  afterAll(async () => {
+    await bot.close();
+    await connector.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  beforeEach(() => connector.clear());
+
+  it('welcomes a user once when installed, although Teams sends two install events', async () => {
+    const options = { serviceUrl: connector.url, conversationId: 'a:welcome-once' };
+    expect((await postActivity(bot.url, botAddedActivity(options))).status).toBe(200);
+    expect((await postActivity(bot.url, installationAddActivity(options))).status).toBe(200);
+
+    const cards = connector.cards();
+    expect(cards).toHaveLength(1);
+    expect(cardText(cards[0])).toContain('Kaizala Migration Assistant');
+    expect(cardText(cards[0])).toContain('help');
+    expect(connector.sent[0].conversationId).toBe('a:welcome-once');
+  });
+
+  it('answers help with the list of commands', async () => {
+    await postActivity(bot.url, messageActivity('help', { serviceUrl: connector.url }));
+    const cards = connector.cards();
+    expect(cards).toHaveLength(1);
+    expect(cardText(cards[0])).toContain('What I can do');
+    expect(cardText(cards[0])).toContain('List the commands');
+  });
+
+  it('answers the welcome card\'s button, which arrives as a message with a value', async () => {
+    await postActivity(bot.url, messageActivity('', { serviceUrl: connector.url }, { command: 'help' }));
+    expect(cardText(connector.cards()[0])).toContain('What I can do');
+  });
+
+  it('speaks German to a German Teams client', async () => {
+    await postActivity(bot.url, messageActivity('hilfe', { serviceUrl: connector.url, locale: 'de-DE' }));
+    expect(cardText(connector.cards()[0])).toContain('Was ich kann');
+  });
+
+  it('answers unknown text kindly, pointing to help', async () => {
+    await postActivity(bot.url, messageActivity('please buy 10 E5', { serviceUrl: connector.url }));
+    expect(connector.texts()).toEqual(['Sorry, I did not understand "please buy 10 E5". Type help to see what I can do.']);
+  });
+});
+
+describe('a bot restricted to the partner tenant', () => {
+  const connector = new FakeConnector();
+  let bot: RunningBot;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    await connector.start();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kma-tenant-'));
+    bot = await startBot(
+      loadConfig({ PORT: '0', DATA_DIR: dataDir, ALLOWED_TENANT_IDS: '00000000-0000-0000-0000-0000000000a1' }),
+      silentLogger,
+    );
+  });
+  afterAll(async () => {
+    await bot.close();
+    await connector.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses users of another tenant and runs nothing for them', async () => {
+    const stranger = { serviceUrl: connector.url, tenantId: '99999999-9999-9999-9999-999999999999' };
+    await postActivity(bot.url, messageActivity('help', stranger));
+    expect(connector.cards()).toHaveLength(0);
+    expect(connector.texts()).toEqual(["This bot only serves users of the partner's own organization."]);
+  });
+});
