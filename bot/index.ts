@@ -28,7 +28,8 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
   const conversationState = new ConversationState(new StoreBackedStorage(store));
   const bot = new KaizalaBot({
     conversationState,
-    rootDialog: new RootDialog(),
+    rootDialog: new RootDialog([]),
+    invokeHandlers: {},
     store,
     logger,
     localMode: config.bot.localMode,

@@ -1,14 +1,18 @@
 import {
+  AdaptiveCardInvokeResponse,
+  AdaptiveCardInvokeValue,
   CardFactory,
   ConversationState,
   StatePropertyAccessor,
   TeamsActivityHandler,
   TurnContext,
 } from 'botbuilder';
+import { randomUUID } from 'node:crypto';
 import { DialogState } from 'botbuilder-dialogs';
 import { renderCard } from '../cards/cards';
 import { t, toLocale } from '../cards/i18n';
 import { commandHelp } from '../dialogs/commands';
+import { errorResponse, InvokeHandlers } from './invokes';
 import { RootDialog } from '../dialogs/rootDialog';
 import { Logger } from '../services/logging';
 import { Store, StoreConflictError } from '../services/store/store';
@@ -16,6 +20,8 @@ import { Store, StoreConflictError } from '../services/store/store';
 export interface KaizalaBotDeps {
   conversationState: ConversationState;
   rootDialog: RootDialog;
+  /** `Action.Execute` verb → handler. */
+  invokeHandlers: InvokeHandlers;
   store: Store;
   logger: Logger;
   localMode: boolean;
@@ -48,14 +54,40 @@ export class KaizalaBot extends TeamsActivityHandler {
     });
   }
 
+  /** Every `Action.Execute` lands here: look the verb up, never guess; a failure answers a typed error. */
+  protected async onAdaptiveCardInvoke(
+    context: TurnContext,
+    invokeValue: AdaptiveCardInvokeValue,
+  ): Promise<AdaptiveCardInvokeResponse> {
+    const locale = toLocale(context.activity.locale);
+    const verb = invokeValue?.action?.verb;
+    const handler = typeof verb === 'string' && Object.hasOwn(this.deps.invokeHandlers, verb) ? this.deps.invokeHandlers[verb] : undefined;
+    if (!handler) return errorResponse(400, 'UnknownVerb', t(locale, 'unknownAction'));
+    const data = invokeValue.action.data;
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+      return errorResponse(400, 'MalformedData', t(locale, 'malformedAction'));
+    }
+    const from = context.activity.from;
+    if (!from?.aadObjectId) return errorResponse(403, 'UnknownUser', t(locale, 'unknownUser'));
+    try {
+      return await handler({ context, locale, data, actor: { aadObjectId: from.aadObjectId, name: from.name ?? '' } });
+    } catch (error) {
+      const reference = randomUUID().slice(0, 8);
+      this.deps.logger.error('Card action failed', { verb, reference, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      return errorResponse(500, 'InternalError', t(locale, 'turnError', { reference }));
+    }
+  }
+
   async run(context: TurnContext): Promise<void> {
     if (!this.isAllowedTenant(context)) {
       this.deps.logger.warn('Refused an activity from a tenant that is not allowed', {
         tenantId: tenantIdOf(context),
         type: context.activity.type,
       });
-      if (context.activity.type === 'message') {
-        await context.sendActivity(t(toLocale(context.activity.locale), 'tenantNotAllowed'));
+      const refusal = t(toLocale(context.activity.locale), 'tenantNotAllowed');
+      if (context.activity.type === 'message') await context.sendActivity(refusal);
+      if (context.activity.type === 'invoke') {
+        await context.sendActivity({ type: 'invokeResponse', value: { status: 200, body: errorResponse(403, 'TenantNotAllowed', refusal) } });
       }
       return;
     }
@@ -72,7 +104,7 @@ export class KaizalaBot extends TeamsActivityHandler {
       throw error;
     }
     const locale = toLocale(context.activity.locale);
-    const card = renderCard('welcome', { localMode: this.deps.localMode, commands: commandHelp(locale) }, locale);
+    const card = renderCard('welcome', { localMode: this.deps.localMode, commands: commandHelp(this.deps.rootDialog.modules, locale) }, locale);
     await context.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
   }
 

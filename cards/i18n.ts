@@ -1,11 +1,15 @@
 import en from './strings/en.json';
 import de from './strings/de.json';
 
-export type StringKey = keyof typeof en;
+// Each feature keeps its strings in its own pair of files (`strings/<feature>.en.json` / `.de.json`), merged here.
+const EN = { ...en };
+const DE: Record<keyof typeof EN, string> = { ...de };
+
+export type StringKey = keyof typeof EN;
 export type Strings = Readonly<Record<StringKey, string>>;
 export type Locale = 'en' | 'de';
 
-const BUNDLES: Record<Locale, Strings> = { en, de };
+const BUNDLES: Record<Locale, Strings> = { en: EN, de: DE };
 
 /** Teams sends e.g. `de-DE`; anything we have no bundle for falls back to English. */
 export function toLocale(activityLocale: string | undefined): Locale {

@@ -10,7 +10,7 @@ import {
 } from 'botbuilder-dialogs';
 import { renderCard } from '../cards/cards';
 import { t, toLocale } from '../cards/i18n';
-import { commandHelp, parseCommand } from './commands';
+import { CommandModule, commandHelp, parseCommand } from './commands';
 
 export const ROOT_DIALOG = 'root';
 const DISPATCH_WATERFALL = 'root.dispatch';
@@ -22,10 +22,27 @@ export function commandTextOf(context: TurnContext): string {
   return TurnContext.removeRecipientMention(context.activity) ?? context.activity.text ?? '';
 }
 
-/** The conversation's entry point: reads a command and starts what it asks for. */
+/** The built-in `help` command; its card lists every module's commands. */
+export function helpModule(allModules: () => readonly CommandModule[]): CommandModule {
+  return {
+    commands: [{ id: 'help', usage: 'help', pattern: /^(?:help|hilfe|\?)$/i, help: 'cmdHelp' }],
+    async handle(_id, _args, step) {
+      const locale = toLocale(step.context.activity.locale);
+      const card = renderCard('help', { commands: commandHelp(allModules(), locale) }, locale);
+      await step.context.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
+      return step.endDialog();
+    },
+  };
+}
+
+/** The conversation's entry point: reads a command and hands it to the module that owns it. */
 export class RootDialog extends ComponentDialog {
-  constructor() {
+  readonly modules: readonly CommandModule[];
+
+  constructor(featureModules: readonly CommandModule[]) {
     super(ROOT_DIALOG);
+    this.modules = [helpModule(() => this.modules), ...featureModules];
+    for (const module of this.modules) for (const dialog of module.dialogs ?? []) this.addDialog(dialog);
     this.addDialog(new WaterfallDialog(DISPATCH_WATERFALL, [this.dispatchStep.bind(this)]));
     this.initialDialogId = DISPATCH_WATERFALL;
   }
@@ -39,21 +56,13 @@ export class RootDialog extends ComponentDialog {
     if (result.status === DialogTurnStatus.empty) await dialogContext.beginDialog(this.id);
   }
 
-  /** Matches the text against the command table and answers it, or says it did not understand. */
+  /** Matches the text against the command table and hands it over, or says it did not understand. */
   private async dispatchStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const locale = toLocale(step.context.activity.locale);
     const text = commandTextOf(step.context).trim();
-    const command = parseCommand(text);
-    switch (command?.id) {
-      case 'help':
-        await step.context.sendActivity({
-          attachments: [CardFactory.adaptiveCard(renderCard('help', { commands: commandHelp(locale) }, locale))],
-        });
-        break;
-      case undefined:
-        await step.context.sendActivity(t(locale, 'unknownCommand', { text: text.slice(0, 100) }));
-        break;
-    }
+    const command = parseCommand(this.modules, text);
+    if (command) return command.module.handle(command.spec.id, command.args, step);
+    const locale = toLocale(step.context.activity.locale);
+    await step.context.sendActivity(t(locale, 'unknownCommand', { text: text.slice(0, 100) }));
     return step.endDialog();
   }
 }

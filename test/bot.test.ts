@@ -5,7 +5,7 @@ import { loadConfig } from '../bot/config';
 import { RunningBot, startBot } from '../bot/index';
 import { silentLogger } from '../services/logging';
 import { FakeConnector } from './support/fakeConnector';
-import { botAddedActivity, installationAddActivity, messageActivity, postActivity } from './support/activities';
+import { botAddedActivity, executeActivity, installationAddActivity, messageActivity, postActivity } from './support/activities';
 
 /** Every TextBlock text and fact of a card, flattened, to assert on what a person reads. */
 function cardText(card: Record<string, unknown>): string {
@@ -72,6 +72,21 @@ describe('the bot over its real /api/messages endpoint', () => {
   it('answers unknown text kindly, pointing to help', async () => {
     await postActivity(bot.url, messageActivity('please buy 10 E5', { serviceUrl: connector.url }));
     expect(connector.texts()).toEqual(['Sorry, I did not understand "please buy 10 E5". Type help to see what I can do.']);
+  });
+
+  it('answers a button with an unknown verb with a typed error', async () => {
+    const response = await postActivity(bot.url, executeActivity('launchRockets', { requestId: 'r1' }, { serviceUrl: connector.url }));
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({
+      statusCode: 400,
+      type: 'application/vnd.microsoft.error',
+      value: { code: 'UnknownVerb', message: expect.stringContaining('Nothing was changed') },
+    });
+  });
+
+  it.each([null, 'a string', ['an', 'array']])('answers a button whose verb is not a string (%j) with a typed error', async (verb) => {
+    const response = await postActivity(bot.url, executeActivity(verb, {}, { serviceUrl: connector.url }));
+    expect(response.body).toMatchObject({ statusCode: 400, value: { code: 'UnknownVerb' } });
   });
 });
 

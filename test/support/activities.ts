@@ -58,3 +58,13 @@ export async function postActivity(botUrl: string, activity: object): Promise<{ 
   const text = await response.text();
   return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
 }
+
+/** An `Action.Execute` click as Teams sends it: an invoke named adaptiveCard/action. */
+export function executeActivity(verb: unknown, data: unknown, options: ActivityOptions) {
+  return {
+    ...base(options),
+    type: 'invoke',
+    name: 'adaptiveCard/action',
+    value: { action: { type: 'Action.Execute', verb, data }, trigger: 'manual' },
+  };
+}

@@ -1,0 +1,40 @@
+/** How close a standalone Kaizala Pro subscription is to its end date, most urgent first. */
+export type Urgency = 'expired' | 'within7' | 'within30' | 'within60' | 'within90' | 'later';
+
+/**
+ * One standalone Kaizala Pro subscription as the last scan saw it (table `subscriptionsSeen`,
+ * key `<customerId>/<subscriptionId>`). Everything the report, the alerts and the wizard need to show.
+ */
+export interface ExpiringSubscription {
+  customerId: string;
+  customerName: string;
+  customerDomain: string;
+  /** The customer's Entra tenant (same as customerId in Partner Center). */
+  tenantId: string;
+  /** Education-qualified (`Approved`) customers may move to A plans. */
+  education: boolean;
+  subscriptionId: string;
+  offerName: string;
+  /** The Entra SKU id of this Kaizala Pro subscription (from provisioning status / subscribed SKUs). */
+  skuId: string;
+  quantity: number;
+  /** Users currently assigned the Kaizala Pro SKU. */
+  usersOnKaizala: number;
+  /** Seats of the Kaizala Pro SKU in use (subscribed SKUs' consumedUnits). */
+  consumedUnits: number;
+  status: string;
+  autoRenewEnabled: boolean;
+  /** ISO date-time, UTC; the term ends at the end of that UTC day. */
+  commitmentEndDate: string;
+  /** Whole days from today (in PARTNER_TIMEZONE) to the end date; negative once expired. */
+  daysLeft: number;
+  urgency: Urgency;
+  /** A migration request exists for this subscription (any state but rejected/withdrawn/expired). */
+  migrating: boolean;
+  /** ISO time of the scan that produced this row. */
+  scannedAt: string;
+}
+
+export function subscriptionKey(customerId: string, subscriptionId: string): string {
+  return `${customerId}/${subscriptionId}`;
+}
