@@ -26,7 +26,32 @@ export interface Config {
     | { readonly kind: 'azure'; readonly connectionString: string; readonly tablePrefix: string };
   /** Tenants whose users may talk to the bot; empty = any (local mode only). */
   readonly allowedTenantIds: readonly string[];
+  readonly partnerCenter: PartnerCenterConfig;
 }
+
+/** Where Partner Center and Graph are, and how the bot gets tokens for them. */
+export interface PartnerCenterConfig {
+  readonly mode: 'sandbox' | 'live';
+  /** Set = use these endpoints (in sandbox mode: an already-running sandbox); unset in sandbox mode = embedded. */
+  readonly partnerCenterBaseUrl?: string;
+  readonly graphBaseUrl?: string;
+  /** Port of the embedded sandbox (sandbox mode without base URLs). */
+  readonly sandboxPort: number;
+  readonly partnerTenantId: string;
+  readonly clientId: string;
+  readonly clientSecret?: string;
+  readonly certificate?: { readonly thumbprint: string; readonly privateKeyPath: string };
+  /** Enables Partner Center App+User calls in live mode (stored refresh token of an MFA sign-in). */
+  readonly refreshToken?: string;
+  /** Catalog market, e.g. US or DE. */
+  readonly country: string;
+}
+
+export const LIVE_PARTNER_CENTER_BASE_URL = 'https://api.partnercenter.microsoft.com/v1';
+export const LIVE_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
+/** The sandbox's partner tenant and app; never used in live mode. */
+const SANDBOX_PARTNER_TENANT_ID = '5a1db0c5-0000-4000-8000-00000000face';
+const SANDBOX_CLIENT_ID = '5a1db0c5-0000-4000-8000-0000000b0a7d';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -65,6 +90,19 @@ class EnvReader {
     if (Number.isInteger(value) && value >= min && value <= max) return value;
     this.problems.push(`${name}="${raw}" must be a whole number from ${min} to ${max}`);
     return fallback;
+  }
+
+  url(name: string): string | undefined {
+    const raw = this.string(name);
+    if (raw === '') return undefined;
+    try {
+      const url = new URL(raw);
+      if (url.protocol === 'http:' || url.protocol === 'https:') return raw.replace(/\/+$/, '');
+    } catch {
+      // reported below
+    }
+    this.problems.push(`${name}="${raw}" must be an http(s) URL`);
+    return undefined;
   }
 
   guidList(name: string): string[] {
@@ -115,6 +153,8 @@ export function loadConfig(env: Env): Config {
     read.problems.push('ALLOWED_TENANT_IDS is required when MicrosoftAppId is set: the partner tenant id(s) whose users may use the bot');
   }
 
+  const partnerCenter = readPartnerCenter(read);
+
   const config: Config = {
     nodeEnv,
     port: read.integer('PORT', 3978, 0, 65535),
@@ -124,9 +164,66 @@ export function loadConfig(env: Env): Config {
     bot: { appId, appPassword, appType, appTenantId, localMode },
     store: storeKind === 'azure' ? { kind: 'azure', connectionString, tablePrefix } : { kind: 'sqlite', dataDir },
     allowedTenantIds,
+    partnerCenter,
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return deepFreeze(config);
+}
+
+function readPartnerCenter(read: EnvReader): PartnerCenterConfig {
+  const mode = read.oneOf('PARTNER_CENTER_MODE', ['sandbox', 'live'] as const, 'sandbox');
+  const partnerCenterBaseUrl = read.url('PARTNER_CENTER_BASE_URL');
+  const graphBaseUrl = read.url('GRAPH_BASE_URL');
+  const sandboxPort = read.integer('SANDBOX_PORT', 3979, 0, 65535);
+  const country = read.string('PARTNER_COUNTRY', 'US').toUpperCase();
+  if (!/^[A-Z]{2}$/.test(country)) read.problems.push(`PARTNER_COUNTRY="${country}" must be a two-letter ISO country code, e.g. US or DE`);
+
+  if (mode === 'sandbox') {
+    if (read.string('NODE_ENV') === 'production') {
+      read.problems.push('PARTNER_CENTER_MODE=sandbox (the default) is not allowed with NODE_ENV=production: set PARTNER_CENTER_MODE=live and its credentials');
+    }
+    if ((partnerCenterBaseUrl === undefined) !== (graphBaseUrl === undefined)) {
+      read.problems.push('PARTNER_CENTER_BASE_URL and GRAPH_BASE_URL go together in sandbox mode (both point at a running sandbox)');
+    }
+    return {
+      mode,
+      partnerCenterBaseUrl,
+      graphBaseUrl,
+      sandboxPort,
+      country,
+      partnerTenantId: read.string('PARTNER_TENANT_ID', SANDBOX_PARTNER_TENANT_ID),
+      clientId: read.string('PARTNER_CENTER_CLIENT_ID', SANDBOX_CLIENT_ID),
+    };
+  }
+
+  const partnerTenantId = read.string('PARTNER_TENANT_ID');
+  const clientId = read.string('PARTNER_CENTER_CLIENT_ID');
+  const clientSecret = read.string('PARTNER_CENTER_CLIENT_SECRET') || undefined;
+  const thumbprint = read.string('PARTNER_CENTER_CERTIFICATE_THUMBPRINT');
+  const privateKeyPath = read.string('PARTNER_CENTER_CERTIFICATE_KEY_PATH');
+  if (!GUID.test(partnerTenantId)) read.problems.push('PARTNER_TENANT_ID must be the partner tenant GUID when PARTNER_CENTER_MODE=live');
+  if (!GUID.test(clientId)) read.problems.push('PARTNER_CENTER_CLIENT_ID must be the app registration GUID when PARTNER_CENTER_MODE=live');
+  const hasCertificate = thumbprint !== '' || privateKeyPath !== '';
+  if (hasCertificate && (thumbprint === '' || privateKeyPath === '')) {
+    read.problems.push('PARTNER_CENTER_CERTIFICATE_THUMBPRINT and PARTNER_CENTER_CERTIFICATE_KEY_PATH go together');
+  } else if (hasCertificate && !fs.existsSync(privateKeyPath)) {
+    read.problems.push(`PARTNER_CENTER_CERTIFICATE_KEY_PATH="${privateKeyPath}" does not exist`);
+  }
+  if (Boolean(clientSecret) === hasCertificate) {
+    read.problems.push('PARTNER_CENTER_MODE=live needs exactly one credential: PARTNER_CENTER_CLIENT_SECRET or a certificate (PARTNER_CENTER_CERTIFICATE_THUMBPRINT + PARTNER_CENTER_CERTIFICATE_KEY_PATH)');
+  }
+  return {
+    mode,
+    partnerCenterBaseUrl: partnerCenterBaseUrl ?? LIVE_PARTNER_CENTER_BASE_URL,
+    graphBaseUrl: graphBaseUrl ?? LIVE_GRAPH_BASE_URL,
+    sandboxPort,
+    country,
+    partnerTenantId,
+    clientId,
+    clientSecret,
+    certificate: hasCertificate ? { thumbprint, privateKeyPath } : undefined,
+    refreshToken: read.string('PARTNER_CENTER_REFRESH_TOKEN') || undefined,
+  };
 }
 
 /** The process environment with `.env` (if present) filled in underneath it; real variables win. */

@@ -12,6 +12,7 @@ import { openStore } from '../services/store';
 import { Store } from '../services/store/store';
 import { Config, ConfigError, environmentWithDotEnv, loadConfig } from './config';
 import { createHttpServer, listen } from './httpServer';
+import { Backend, connectBackend } from './backend';
 import { StoreBackedStorage } from './storeBackedStorage';
 import { KaizalaBot } from './teamsBot';
 import packageJson from '../package.json';
@@ -19,12 +20,14 @@ import packageJson from '../package.json';
 export interface RunningBot {
   url: string;
   store: Store;
+  backend: Backend;
   close(): Promise<void>;
 }
 
-/** The one composition root: config → store → dialogs → bot → adapter → HTTP server. */
+/** The one composition root: config → store → Partner Center backend → dialogs → bot → adapter → HTTP server. */
 export async function startBot(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningBot> {
   const store = await openStore(config.store);
+  const backend = await connectBackend(config.partnerCenter, config.dataDir, logger);
   const conversationState = new ConversationState(new StoreBackedStorage(store));
   const bot = new KaizalaBot({
     conversationState,
@@ -57,7 +60,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
   const server = createHttpServer({
     adapter,
     bot,
-    readiness: [{ name: 'storage', check: () => store.ping() }],
+    readiness: [{ name: 'storage', check: () => store.ping() }, backend.readiness],
     version: packageJson.version,
     logger,
   });
@@ -65,13 +68,20 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
   if (config.bot.localMode) {
     logger.warn(`Local mode: MicrosoftAppId is empty, so Bot Framework authentication is OFF and the bot listens on ${config.host} only`);
   }
-  logger.info(`Bot listening on ${url}/api/messages`, { version: packageJson.version, store: config.store.kind });
+  logger.info(`Bot listening on ${url}/api/messages`, {
+    version: packageJson.version,
+    store: config.store.kind,
+    partnerCenterMode: config.partnerCenter.mode,
+    partnerCenter: backend.partnerCenterBaseUrl,
+  });
 
   return {
     url,
     store,
+    backend,
     close: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await backend.close();
       await store.close();
     },
   };

@@ -1,9 +1,6 @@
-import * as os from 'node:os';
-import * as path from 'node:path';
-import * as fs from 'node:fs';
-import { loadConfig } from '../bot/config';
 import { RunningBot, startBot } from '../bot/index';
 import { silentLogger } from '../services/logging';
+import { testConfig } from './support/config';
 import { FakeConnector } from './support/fakeConnector';
 import { botAddedActivity, executeActivity, installationAddActivity, messageActivity, postActivity } from './support/activities';
 
@@ -25,17 +22,18 @@ function cardText(card: Record<string, unknown>): string {
 describe('the bot over its real /api/messages endpoint', () => {
   const connector = new FakeConnector();
   let bot: RunningBot;
-  let dataDir: string;
+  let cleanup: () => void;
 
   beforeAll(async () => {
     await connector.start();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kma-bot-'));
-    bot = await startBot(loadConfig({ PORT: '0', DATA_DIR: dataDir }), silentLogger);
+    const test = testConfig();
+    cleanup = test.cleanup;
+    bot = await startBot(test.config, silentLogger);
   });
   afterAll(async () => {
     await bot.close();
     await connector.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    cleanup();
   });
   beforeEach(() => connector.clear());
 
@@ -93,20 +91,18 @@ describe('the bot over its real /api/messages endpoint', () => {
 describe('a bot restricted to the partner tenant', () => {
   const connector = new FakeConnector();
   let bot: RunningBot;
-  let dataDir: string;
+  let cleanup: () => void;
 
   beforeAll(async () => {
     await connector.start();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kma-tenant-'));
-    bot = await startBot(
-      loadConfig({ PORT: '0', DATA_DIR: dataDir, ALLOWED_TENANT_IDS: '00000000-0000-0000-0000-0000000000a1' }),
-      silentLogger,
-    );
+    const test = testConfig({ ALLOWED_TENANT_IDS: '00000000-0000-0000-0000-0000000000a1' });
+    cleanup = test.cleanup;
+    bot = await startBot(test.config, silentLogger);
   });
   afterAll(async () => {
     await bot.close();
     await connector.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    cleanup();
   });
 
   it('refuses users of another tenant and runs nothing for them', async () => {

@@ -38,7 +38,9 @@ describe('configuration', () => {
   });
 
   it('refuses to start in production without an app id', () => {
-    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringContaining('MicrosoftAppId is empty but NODE_ENV=production')]);
+    expect(problemsOf({ NODE_ENV: 'production', PARTNER_CENTER_MODE: 'live' })).toEqual(
+      expect.arrayContaining([expect.stringContaining('MicrosoftAppId is empty but NODE_ENV=production')]),
+    );
   });
 
   it('names the variable and what is expected for a bad port', () => {
@@ -72,5 +74,72 @@ describe('configuration', () => {
     expect(problemsOf({ ALLOWED_TENANT_IDS: 'contoso.com' })).toEqual([
       'ALLOWED_TENANT_IDS must be a comma-separated list of tenant GUIDs; not valid: contoso.com',
     ]);
+  });
+
+  describe('Partner Center backend', () => {
+    const live = {
+      PARTNER_CENTER_MODE: 'live',
+      PARTNER_TENANT_ID: '11111111-0000-0000-0000-000000000001',
+      PARTNER_CENTER_CLIENT_ID: '11111111-0000-0000-0000-000000000002',
+      PARTNER_CENTER_CLIENT_SECRET: 'not-a-real-secret',
+    };
+
+    it('defaults to the embedded sandbox', () => {
+      const { partnerCenter } = loadConfig({});
+      expect(partnerCenter.mode).toBe('sandbox');
+      expect(partnerCenter.partnerCenterBaseUrl).toBeUndefined();
+      expect(partnerCenter.sandboxPort).toBe(3979);
+    });
+
+    it('uses a running sandbox when both base URLs are given', () => {
+      const { partnerCenter } = loadConfig({ PARTNER_CENTER_BASE_URL: 'http://127.0.0.1:4000/v1/', GRAPH_BASE_URL: 'http://127.0.0.1:4000/graph/v1.0' });
+      expect(partnerCenter.partnerCenterBaseUrl).toBe('http://127.0.0.1:4000/v1');
+      expect(partnerCenter.graphBaseUrl).toBe('http://127.0.0.1:4000/graph/v1.0');
+    });
+
+    it('refuses only one of the two base URLs in sandbox mode', () => {
+      expect(problemsOf({ PARTNER_CENTER_BASE_URL: 'http://127.0.0.1:4000/v1' })).toEqual([
+        'PARTNER_CENTER_BASE_URL and GRAPH_BASE_URL go together in sandbox mode (both point at a running sandbox)',
+      ]);
+    });
+
+    it('talks to Microsoft in live mode', () => {
+      const { partnerCenter } = loadConfig(live);
+      expect(partnerCenter.partnerCenterBaseUrl).toBe('https://api.partnercenter.microsoft.com/v1');
+      expect(partnerCenter.graphBaseUrl).toBe('https://graph.microsoft.com/v1.0');
+      expect(partnerCenter.clientSecret).toBe('not-a-real-secret');
+    });
+
+    it('needs the partner tenant, the app and exactly one credential in live mode', () => {
+      expect(problemsOf({ PARTNER_CENTER_MODE: 'live' })).toEqual([
+        'PARTNER_TENANT_ID must be the partner tenant GUID when PARTNER_CENTER_MODE=live',
+        'PARTNER_CENTER_CLIENT_ID must be the app registration GUID when PARTNER_CENTER_MODE=live',
+        expect.stringContaining('needs exactly one credential'),
+      ]);
+      expect(
+        problemsOf({ ...live, PARTNER_CENTER_CERTIFICATE_THUMBPRINT: 'AB12', PARTNER_CENTER_CERTIFICATE_KEY_PATH: '/nonexistent/key.pem' }),
+      ).toEqual([
+        'PARTNER_CENTER_CERTIFICATE_KEY_PATH="/nonexistent/key.pem" does not exist',
+        expect.stringContaining('needs exactly one credential'),
+      ]);
+    });
+
+    it('rejects a malformed URL and country', () => {
+      expect(problemsOf({ ...live, PARTNER_CENTER_BASE_URL: 'ftp://x', PARTNER_COUNTRY: 'Germany' })).toEqual([
+        'PARTNER_CENTER_BASE_URL="ftp://x" must be an http(s) URL',
+        'PARTNER_COUNTRY="GERMANY" must be a two-letter ISO country code, e.g. US or DE',
+      ]);
+    });
+
+    it('does not run production against the sandbox', () => {
+      expect(
+        problemsOf({
+          NODE_ENV: 'production',
+          MicrosoftAppId: '11111111-2222-3333-4444-555555555555',
+          MicrosoftAppPassword: 'x',
+          ALLOWED_TENANT_IDS: '00000000-0000-0000-0000-0000000000a1',
+        }),
+      ).toEqual([expect.stringContaining('PARTNER_CENTER_MODE=sandbox (the default) is not allowed with NODE_ENV=production')]);
+    });
   });
 });

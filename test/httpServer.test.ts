@@ -1,24 +1,22 @@
-import * as os from 'node:os';
-import * as path from 'node:path';
-import * as fs from 'node:fs';
 import { CloudAdapter, ActivityHandler } from 'botbuilder';
-import { loadConfig } from '../bot/config';
 import { createHttpServer, listen } from '../bot/httpServer';
 import { RunningBot, startBot } from '../bot/index';
 import { silentLogger } from '../services/logging';
+import { testConfig } from './support/config';
 import packageJson from '../package.json';
 
 describe('health and readiness probes', () => {
   let bot: RunningBot;
-  let dataDir: string;
+  let cleanup: () => void;
 
   beforeAll(async () => {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kma-http-'));
-    bot = await startBot(loadConfig({ PORT: '0', DATA_DIR: dataDir }), silentLogger);
+    const test = testConfig();
+    cleanup = test.cleanup;
+    bot = await startBot(test.config, silentLogger);
   });
   afterAll(async () => {
     await bot.close();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    cleanup();
   });
 
   it('GET /healthz answers ok with the version', async () => {
@@ -30,7 +28,7 @@ describe('health and readiness probes', () => {
   it('GET /readyz answers 200 when storage answers', async () => {
     const response = await fetch(`${bot.url}/readyz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ready', checks: ['storage'] });
+    expect(await response.json()).toEqual({ status: 'ready', checks: ['storage', 'partnerCenter'] });
   });
 
   it('binds to loopback in local mode', () => {

@@ -1,0 +1,103 @@
+import axios from 'axios';
+import { startSandbox, RunningSandbox } from '../sandbox/server';
+import { createTokenSources } from '../services/auth';
+import { GraphClient } from '../services/graph';
+import { AdaptiveConcurrencyLimiter, ApiHttp, RequestLogger } from '../services/http';
+import { Logger } from '../services/logging';
+import { PartnerCenterClient } from '../services/partnerCenter';
+import { PartnerCenterConfig } from './config';
+import { ReadinessCheck } from './httpServer';
+
+/** The Partner Center and Graph clients the bot uses, whichever backend they talk to. */
+export interface Backend {
+  partnerCenter: PartnerCenterClient;
+  graph: GraphClient;
+  /** Fans Partner Center calls out across customers without storms (halves on 429). */
+  limiter: AdaptiveConcurrencyLimiter;
+  partnerCenterBaseUrl: string;
+  graphBaseUrl: string;
+  /** Set when this process runs the sandbox itself. */
+  embeddedSandbox?: RunningSandbox;
+  readiness: ReadinessCheck;
+  close(): Promise<void>;
+}
+
+/** How long a successful readiness probe of Partner Center is trusted, so probes do not eat its rate limit. */
+const READINESS_CACHE_MS = 30_000;
+
+/**
+ * Builds the clients. Live and sandbox mode share all client code: only the base URLs and the token source
+ * differ. In sandbox mode without base URLs this process starts the sandbox (state in DATA_DIR) itself.
+ */
+export async function connectBackend(config: PartnerCenterConfig, dataDir: string, logger: Logger): Promise<Backend> {
+  let embeddedSandbox: RunningSandbox | undefined;
+  let partnerCenterBaseUrl = config.partnerCenterBaseUrl;
+  let graphBaseUrl = config.graphBaseUrl;
+  if (config.mode === 'sandbox' && (partnerCenterBaseUrl === undefined || graphBaseUrl === undefined)) {
+    embeddedSandbox = await startSandbox({ port: config.sandboxPort, dataDir, seed: 'demo', log: (line) => logger.info(line) });
+    partnerCenterBaseUrl = embeddedSandbox.partnerCenterBaseUrl;
+    graphBaseUrl = embeddedSandbox.graphBaseUrl;
+    logger.info(`Embedded Partner Center sandbox on ${embeddedSandbox.url} (demo data; admin API under /_sandbox/)`);
+  }
+  if (partnerCenterBaseUrl === undefined || graphBaseUrl === undefined) {
+    throw new Error('Partner Center and Graph base URLs are missing');
+  }
+
+  const tokens = createTokenSources({
+    mode: config.mode,
+    tenantId: config.partnerTenantId,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    certificate: config.certificate,
+    refreshToken: config.refreshToken,
+  });
+  const limiter = new AdaptiveConcurrencyLimiter({ maxConcurrency: 4 });
+  const http = new ApiHttp({
+    axios: axios.create(),
+    logger: requestLogger(logger),
+    onThrottled: () => limiter.recordThrottle(),
+  });
+  const partnerCenter = new PartnerCenterClient({
+    http,
+    baseUrl: partnerCenterBaseUrl,
+    getToken: tokens.partnerCenter,
+    getUserToken: tokens.partnerCenterUser,
+  });
+  const graph = new GraphClient({ http, baseUrl: graphBaseUrl, getToken: tokens.graph });
+
+  let lastSuccessAt = -Infinity;
+  const readiness: ReadinessCheck = {
+    name: 'partnerCenter',
+    check: async () => {
+      if (Date.now() - lastSuccessAt < READINESS_CACHE_MS) return;
+      const firstPage = partnerCenter.listCustomers({ size: 1 });
+      await firstPage.next();
+      await firstPage.return(undefined);
+      lastSuccessAt = Date.now();
+    },
+  };
+
+  return {
+    partnerCenter,
+    graph,
+    limiter,
+    partnerCenterBaseUrl,
+    graphBaseUrl,
+    embeddedSandbox,
+    readiness,
+    close: async () => {
+      await embeddedSandbox?.close();
+    },
+  };
+}
+
+/** Client calls at debug level; failures and retries at warn, so throttling is visible in production logs. */
+function requestLogger(logger: Logger): RequestLogger {
+  return {
+    logRequest: (entry) => {
+      const fields = { ...entry };
+      if (entry.outcome === 'ok') logger.debug(`${entry.service} ${entry.method} ${entry.path} ${entry.status}`, fields);
+      else logger.warn(`${entry.service} ${entry.method} ${entry.path} ${entry.status ?? 'no response'} (${entry.outcome})`, fields);
+    },
+  };
+}
