@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as dotenv from 'dotenv';
+import { AlertSettings, readAlertSettings } from '../services/alerts/settings';
+import { parseApproverList } from '../services/approvals/approvers';
 
 /**
  * Every setting of the bot, read once from the environment (and an optional `.env`), validated and frozen.
@@ -27,7 +29,20 @@ export interface Config {
   /** Tenants whose users may talk to the bot; empty = any (local mode only). */
   readonly allowedTenantIds: readonly string[];
   readonly partnerCenter: PartnerCenterConfig;
+  /** ALERT_SCHEDULE, ALERT_THRESHOLDS and PARTNER_TIMEZONE (also the scan's days-left zone). */
+  readonly alerts: AlertSettings;
+  readonly approvals: {
+    /** Entra object ids or UPNs, lower-cased. */
+    readonly approvers: readonly string[];
+    readonly ttlDays: number;
+    /** Partner Center price list CSV; undefined = no prices on the cards. */
+    readonly priceListPath?: string;
+  };
 }
+
+/** Megan Bowen and Adele Vance, the Agents Playground's mock users: Alex Wilber (the default user) requests. */
+const PLAYGROUND_APPROVERS = '00000000-0000-0000-0000-0000000000021,00000000-0000-0000-0000-0000000000022';
+const SANDBOX_PRICE_LIST = 'sandbox/pricelist.sample.csv';
 
 /** Where Partner Center and Graph are, and how the bot gets tokens for them. */
 export interface PartnerCenterConfig {
@@ -155,6 +170,18 @@ export function loadConfig(env: Env): Config {
 
   const partnerCenter = readPartnerCenter(read);
 
+  const alerts = readAlertSettings(env);
+  read.problems.push(...alerts.problems);
+
+  const approverList = parseApproverList(read.string('APPROVERS', localMode ? PLAYGROUND_APPROVERS : ''));
+  if (approverList.invalid.length > 0) {
+    read.problems.push(`APPROVERS must list Entra object ids or UPNs; not valid: ${approverList.invalid.join(', ')}`);
+  }
+  if (!localMode && approverList.entries.length === 0) {
+    read.problems.push('APPROVERS is required when MicrosoftAppId is set: the Entra object ids or UPNs of the people who approve migrations');
+  }
+  const priceListPath = readPriceListPath(read, partnerCenter.mode);
+
   const config: Config = {
     nodeEnv,
     port: read.integer('PORT', 3978, 0, 65535),
@@ -165,9 +192,26 @@ export function loadConfig(env: Env): Config {
     store: storeKind === 'azure' ? { kind: 'azure', connectionString, tablePrefix } : { kind: 'sqlite', dataDir },
     allowedTenantIds,
     partnerCenter,
+    alerts: alerts.settings,
+    approvals: {
+      approvers: approverList.entries,
+      ttlDays: read.integer('APPROVAL_TTL_DAYS', 7, 1, 90),
+      priceListPath,
+    },
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);
   return deepFreeze(config);
+}
+
+/** The sandbox ships a sample price list (found from the project folder); live mode shows prices only when the partner loads its own. */
+function readPriceListPath(read: EnvReader, mode: 'sandbox' | 'live'): string | undefined {
+  const configured = read.string('PRICE_LIST_PATH');
+  const file = configured !== '' ? path.resolve(configured) : mode === 'sandbox' ? path.resolve(SANDBOX_PRICE_LIST) : undefined;
+  if (file !== undefined && !fs.existsSync(file)) {
+    if (configured !== '') read.problems.push(`PRICE_LIST_PATH="${configured}" does not exist`);
+    else return undefined;
+  }
+  return file;
 }
 
 function readPartnerCenter(read: EnvReader): PartnerCenterConfig {

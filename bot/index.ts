@@ -5,14 +5,39 @@ import {
   TurnContext,
 } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
+import * as os from 'node:os';
 import { t, toLocale } from '../cards/i18n';
+import { createAlertCommandModule } from '../dialogs/alertCommands';
+import { approvalCommandsModule } from '../dialogs/approvalCommands';
+import { adapterNotifier, ExpiringCommands } from '../dialogs/expiringCommands';
+import { migrationWizardModule } from '../dialogs/migrationWizard';
 import { RootDialog } from '../dialogs/rootDialog';
+import {
+  AlertActions,
+  AlertPreferences,
+  AlertScheduler,
+  Assignments,
+  CustomerDirectory,
+  ExpiryAlerter,
+} from '../services/alerts';
+import { ApprovalService, Approvers, KaizalaSubscriptions, startExpirySweep } from '../services/approvals';
+import { BackgroundWork } from '../services/background';
+import { GraphTenantDirectory, PriceList, PriceListError } from '../services/catalog';
 import { createLogger, Logger } from '../services/logging';
-import { openStore } from '../services/store';
+import { ExpiringReport, ExpiryScanner, ScanRunner } from '../services/scan';
+import { LeaseManager, openStore } from '../services/store';
 import { Store } from '../services/store/store';
+import { createAlertInvokeHandlers } from './alertHandlers';
+import { createApprovalHandlers } from './approvalHandlers';
+import { TeamsApprovalNotifier } from './approvalNotifier';
+import { Backend, connectBackend } from './backend';
 import { Config, ConfigError, environmentWithDotEnv, loadConfig } from './config';
 import { createHttpServer, listen } from './httpServer';
-import { Backend, connectBackend } from './backend';
+import { TeamsAlertNotifier } from './proactive/alertNotifier';
+import { ConversationRecorder } from './proactive/conversationRecorder';
+import { ConversationReferences } from './proactive/conversationReferences';
+import { TeamsProactiveMessenger } from './proactive/teamsProactiveMessenger';
+import { startScanSchedule } from './scanSchedule';
 import { StoreBackedStorage } from './storeBackedStorage';
 import { KaizalaBot } from './teamsBot';
 import packageJson from '../package.json';
@@ -21,23 +46,24 @@ export interface RunningBot {
   url: string;
   store: Store;
   backend: Backend;
+  /** Lets tests and shutdown wait until background work (card updates, alert runs) has settled. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** The one composition root: config → store → Partner Center backend → dialogs → bot → adapter → HTTP server. */
+/** How often pending approval requests are checked for expiry. */
+const EXPIRY_SWEEP_INTERVAL_MS = 15 * 60_000;
+
+/**
+ * The one composition root: config → store → Partner Center backend → Teams adapter and messenger → use cases
+ * (scan, alerts, approvals) → dialogs and card actions → bot → HTTP server.
+ */
 export async function startBot(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningBot> {
   const store = await openStore(config.store);
   const backend = await connectBackend(config.partnerCenter, config.dataDir, logger);
-  const conversationState = new ConversationState(new StoreBackedStorage(store));
-  const bot = new KaizalaBot({
-    conversationState,
-    rootDialog: new RootDialog([]),
-    invokeHandlers: {},
-    store,
-    logger,
-    localMode: config.bot.localMode,
-    allowedTenantIds: config.allowedTenantIds,
-  });
+  // Leases (the scan, later migration runs) name their holder, so two instances never run the same work.
+  const instanceId = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const timeZone = config.alerts.timeZone;
 
   const adapter = new CloudAdapter(
     new ConfigurationBotFrameworkAuthentication({
@@ -47,6 +73,82 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
       MicrosoftAppTenantId: config.bot.appTenantId,
     }),
   );
+  const conversationState = new ConversationState(new StoreBackedStorage(store));
+  const conversations = new ConversationReferences(store);
+  const messenger = new TeamsProactiveMessenger({ adapter, botAppId: config.bot.appId, conversations, store, logger });
+  const background = new BackgroundWork(logger);
+
+  // Alerts, then the scan whose completion triggers them.
+  const alertNotifier = new TeamsAlertNotifier(messenger, conversations, logger);
+  const alerter = new ExpiryAlerter({ store, notifier: alertNotifier, thresholds: config.alerts.thresholds, timeZone, logger });
+  const alertScheduler = new AlertScheduler({ alerter, schedule: config.alerts.schedule, timeZone, logger });
+  const alertActions = new AlertActions({ store, notifier: alertNotifier, timeZone, logger });
+  const scanner = new ExpiryScanner({
+    partnerCenter: backend.partnerCenter,
+    graph: backend.graph,
+    store,
+    limiter: backend.limiter,
+    logger,
+    timeZone,
+  });
+  const scanRunner = new ScanRunner({
+    scanner,
+    logger,
+    leases: new LeaseManager(store),
+    owner: instanceId,
+    onScanCompleted: alertScheduler.onScanCompleted,
+  });
+
+  // Plans, approvals and the wizard.
+  const approvers = new Approvers(config.approvals.approvers);
+  const prices = config.approvals.priceListPath
+    ? { list: PriceList.load(config.approvals.priceListPath), market: config.partnerCenter.country }
+    : undefined;
+  const directory = new GraphTenantDirectory(backend.graph);
+  const subscriptions = new KaizalaSubscriptions(store);
+  const approvals = new ApprovalService({
+    store,
+    directory,
+    approvers,
+    notifier: new TeamsApprovalNotifier(messenger, approvers, conversations),
+    background,
+    logger,
+    ttlDays: config.approvals.ttlDays,
+    prices,
+  });
+
+  const rootDialog = new RootDialog([
+    new ExpiringCommands({
+      report: new ExpiringReport({ store, timeZone }),
+      scans: scanRunner,
+      notifier: adapterNotifier(adapter, config.bot.appId),
+      logger,
+    }),
+    migrationWizardModule({ subscriptions, directory, approvals, prices, logger }),
+    approvalCommandsModule({ approvals, subscriptions }),
+    createAlertCommandModule({
+      assignments: new Assignments(store),
+      customers: new CustomerDirectory(store),
+      preferences: new AlertPreferences(store),
+    }),
+  ]);
+  const bot = new KaizalaBot({
+    conversationState,
+    rootDialog,
+    invokeHandlers: {
+      ...createAlertInvokeHandlers({ actions: alertActions, background }),
+      ...createApprovalHandlers({
+        approvals,
+        userPrincipalNameOf: async (aadObjectId) => (await conversations.get(aadObjectId))?.value.userPrincipalName,
+      }),
+    },
+    conversationRecorder: new ConversationRecorder(conversations, logger),
+    store,
+    logger,
+    localMode: config.bot.localMode,
+    allowedTenantIds: config.allowedTenantIds,
+  });
+
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     const reference = randomUUID().slice(0, 8);
     logger.error('Unhandled error in a turn', { reference, error: error.stack ?? error.message, activityType: context.activity.type });
@@ -65,6 +167,9 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     logger,
   });
   const url = await listen(server, config.port, config.host);
+  const scanSchedule = startScanSchedule({ schedule: config.alerts.schedule, timeZone, scans: scanRunner, alerts: alertScheduler, logger });
+  const expirySweep = startExpirySweep(approvals, { intervalMs: EXPIRY_SWEEP_INTERVAL_MS, logger });
+
   if (config.bot.localMode) {
     logger.warn(`Local mode: MicrosoftAppId is empty, so Bot Framework authentication is OFF and the bot listens on ${config.host} only`);
   }
@@ -75,12 +180,21 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     partnerCenter: backend.partnerCenterBaseUrl,
   });
 
+  const idle = async () => {
+    await scanRunner.whenIdle();
+    await alertScheduler.idle();
+    await background.idle();
+  };
   return {
     url,
     store,
     backend,
+    idle,
     close: async () => {
+      scanSchedule.stop();
+      await expirySweep.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await idle();
       await backend.close();
       await store.close();
     },
@@ -99,7 +213,16 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const running = await startBot(config, logger);
+  let running: RunningBot;
+  try {
+    running = await startBot(config, logger);
+  } catch (error) {
+    if (error instanceof PriceListError) {
+      process.stderr.write(`PRICE_LIST_PATH: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
   const shutdown = (signal: string) => {
     logger.info(`${signal} received, shutting down`);
     running.close().then(

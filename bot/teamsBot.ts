@@ -15,6 +15,7 @@ import { commandHelp } from '../dialogs/commands';
 import { errorResponse, InvokeHandlers } from './invokes';
 import { RootDialog } from '../dialogs/rootDialog';
 import { Logger } from '../services/logging';
+import { ConversationRecorder } from './proactive/conversationRecorder';
 import { Store, StoreConflictError } from '../services/store/store';
 
 export interface KaizalaBotDeps {
@@ -22,6 +23,8 @@ export interface KaizalaBotDeps {
   rootDialog: RootDialog;
   /** `Action.Execute` verb → handler. */
   invokeHandlers: InvokeHandlers;
+  /** Keeps each person's conversation reference (for proactive cards) current on install, message and uninstall. */
+  conversationRecorder: ConversationRecorder;
   store: Store;
   logger: Logger;
   localMode: boolean;
@@ -91,6 +94,7 @@ export class KaizalaBot extends TeamsActivityHandler {
       }
       return;
     }
+    await this.deps.conversationRecorder.record(context);
     await super.run(context);
     await this.deps.conversationState.saveChanges(context, false);
   }

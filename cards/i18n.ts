@@ -1,9 +1,19 @@
 import en from './strings/en.json';
 import de from './strings/de.json';
+import wizardEn from './strings/wizard.en.json';
+import wizardDe from './strings/wizard.de.json';
+import approvalsEn from './strings/approvals.en.json';
+import approvalsDe from './strings/approvals.de.json';
+import scanEn from './strings/scan.en.json';
+import scanDe from './strings/scan.de.json';
+import alertsEn from './strings/alerts.en.json';
+import alertsDe from './strings/alerts.de.json';
+import runEn from './strings/run.en.json';
+import runDe from './strings/run.de.json';
 
 // Each feature keeps its strings in its own pair of files (`strings/<feature>.en.json` / `.de.json`), merged here.
-const EN = { ...en };
-const DE: Record<keyof typeof EN, string> = { ...de };
+const EN = { ...en, ...wizardEn, ...approvalsEn, ...scanEn, ...alertsEn, ...runEn };
+const DE: Record<keyof typeof EN, string> = { ...de, ...wizardDe, ...approvalsDe, ...scanDe, ...alertsDe, ...runDe };
 
 export type StringKey = keyof typeof EN;
 export type Strings = Readonly<Record<StringKey, string>>;

@@ -1,6 +1,6 @@
 import { GRAPH_BASE_PATH, type ApiContext, type ApiResult, type ApiRoute } from './apiTypes';
 import { skuById } from './catalog';
-import { GraphError } from './errors';
+import { GraphError, graphErrorBody } from './errors';
 import { asRecord, isGuid } from './input';
 import { capabilityStatusOf, changeUserLicenses, LicenseChangeError, tenantSkuUsage, type LicenseProblem, type SkuUsage } from './licenses';
 import type { CustomerRecord, LicenseAssignment, UserRecord } from './model';
@@ -198,7 +198,13 @@ function assignLicense(ctx: ApiContext): ApiResult {
   if (partial?.reply === 'error') {
     return {
       status: 500,
-      body: { error: { code: 'UnknownError', message: 'An internal server error occurred.' } },
+      body: graphErrorBody(
+        'UnknownError',
+        'An internal server error occurred.',
+        ctx.correlationId,
+        ctx.requestId,
+        new Date(ctx.env.clock.baseMs()).toISOString(),
+      ),
       changes: [change],
     };
   }

@@ -35,7 +35,7 @@ describe('every card template', () => {
 describe('untrusted text on cards', () => {
   it.each([
     ['Contoso [Beta] *Ltd* <script>', 'Contoso ［Beta］ ∗Ltd∗ ‹script›'],
-    ['[click](https://evil.example)', '［click］（https:\u2060//evil.example）'],
+    ['[click](https://evil.example)', '［click］(https:\u2060//evil.example)'],
     ['@everyone _urgent_', '＠everyone ＿urgent＿'],
     ['line one\nline two', 'line one line two'],
     ['- not a list', '\u2060- not a list'],

@@ -31,6 +31,7 @@ describe('configuration', () => {
       MicrosoftAppId: '11111111-2222-3333-4444-555555555555',
       MicrosoftAppPassword: 'not-a-real-secret',
       ALLOWED_TENANT_IDS: '00000000-0000-0000-0000-0000000000A1',
+      APPROVERS: 'approver@contoso.com',
     });
     expect(config.bot.localMode).toBe(false);
     expect(config.host).toBe('0.0.0.0');
@@ -66,6 +67,7 @@ describe('configuration', () => {
       MicrosoftAppPassword: 'x',
       MicrosoftAppType: 'SingleTenant',
       ALLOWED_TENANT_IDS: '00000000-0000-0000-0000-0000000000a1',
+      APPROVERS: 'approver@contoso.com',
     });
     expect(problems).toEqual(['MicrosoftAppTenantId must be a tenant GUID when MicrosoftAppType=SingleTenant']);
   });
@@ -138,8 +140,46 @@ describe('configuration', () => {
           MicrosoftAppId: '11111111-2222-3333-4444-555555555555',
           MicrosoftAppPassword: 'x',
           ALLOWED_TENANT_IDS: '00000000-0000-0000-0000-0000000000a1',
+          APPROVERS: 'approver@contoso.com',
         }),
       ).toEqual([expect.stringContaining('PARTNER_CENTER_MODE=sandbox (the default) is not allowed with NODE_ENV=production')]);
+    });
+  });
+
+  describe('alerts and approvals', () => {
+    it('has working defaults: daily 08:00 UTC, the usual thresholds, the Playground users as approvers', () => {
+      const config = loadConfig({});
+      expect(config.alerts).toEqual({ schedule: '0 8 * * *', thresholds: [90, 60, 30, 14, 7, 1], timeZone: 'UTC' });
+      expect(config.approvals.approvers).toEqual(['00000000-0000-0000-0000-0000000000021', '00000000-0000-0000-0000-0000000000022']);
+      expect(config.approvals.ttlDays).toBe(7);
+      expect(config.approvals.priceListPath).toMatch(/sandbox[\\/]pricelist\.sample\.csv$/);
+    });
+
+    it('names every bad alert and approval variable', () => {
+      expect(
+        problemsOf({ PARTNER_TIMEZONE: 'Mars/Olympus', ALERT_SCHEDULE: 'every morning', APPROVERS: 'bob', APPROVAL_TTL_DAYS: '0', PRICE_LIST_PATH: '/nonexistent.csv' }),
+      ).toEqual([
+        'PARTNER_TIMEZONE="Mars/Olympus" must be an IANA time zone, e.g. UTC or Europe/Berlin',
+        expect.stringContaining('ALERT_SCHEDULE="every morning" must be a cron pattern'),
+        'APPROVERS must list Entra object ids or UPNs; not valid: bob',
+        'PRICE_LIST_PATH="/nonexistent.csv" does not exist',
+        'APPROVAL_TTL_DAYS="0" must be a whole number from 1 to 90',
+      ]);
+    });
+
+    it('counts days in the partner time zone', () => {
+      expect(loadConfig({ PARTNER_TIMEZONE: ' America/Los_Angeles ' }).alerts.timeZone).toBe('America/Los_Angeles');
+      expect(problemsOf({ PARTNER_TIMEZONE: 'CEST+2' })).toEqual(['PARTNER_TIMEZONE="CEST+2" must be an IANA time zone, e.g. UTC or Europe/Berlin']);
+    });
+
+    it('requires approvers once the bot authenticates', () => {
+      expect(
+        problemsOf({
+          MicrosoftAppId: '11111111-2222-3333-4444-555555555555',
+          MicrosoftAppPassword: 'x',
+          ALLOWED_TENANT_IDS: '00000000-0000-0000-0000-0000000000a1',
+        }),
+      ).toEqual([expect.stringContaining('APPROVERS is required when MicrosoftAppId is set')]);
     });
   });
 });

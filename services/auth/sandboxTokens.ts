@@ -1,8 +1,10 @@
 /**
  * Sandbox mode: unsigned JWTs (`alg: none`) carrying the claims the sandbox routes on — `aud`, `tid` (partner tenant
  * for Partner Center, the customer tenant for Graph, as real Graph does), `idtyp`, `appid`, `iat`, `exp`.
- * They are worthless anywhere else: nothing signs them.
+ * They are worthless anywhere else: nothing signs them. Each audience and tenant has its own cached token, exactly as
+ * in live mode, so the bot behaves (and calls) the same against the sandbox as against Microsoft.
  */
+import { cachedTokenSource, type AcquiredToken } from './tokenCache';
 
 export const PARTNER_CENTER_AUDIENCE = 'https://api.partnercenter.microsoft.com';
 export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
@@ -27,8 +29,11 @@ export interface SandboxTokenSourceOptions {
   clientId: string;
   /** `upn` of App+User tokens. */
   userPrincipalName?: string;
+  /** Clock of both the tokens' `iat`/`exp` and their cache. */
   now?: () => number;
   lifetimeSeconds?: number;
+  /** Refresh this long before expiry; see TokenCacheOptions. */
+  refreshMarginMs?: number;
 }
 
 export interface SandboxTokenSources {
@@ -57,7 +62,7 @@ export function decodeJwtClaims(token: string): Record<string, unknown> {
 export function createSandboxTokenSource(options: SandboxTokenSourceOptions): SandboxTokenSources {
   const now = options.now ?? Date.now;
   const lifetime = options.lifetimeSeconds ?? 3600;
-  const mint = (aud: string, tid: string, idtyp: 'app' | 'user'): Promise<string> => {
+  const mint = (aud: string, tid: string, idtyp: 'app' | 'user'): AcquiredToken => {
     const iat = Math.floor(now() / 1000);
     const claims: SandboxTokenClaims = { aud, tid, idtyp, appid: options.clientId, iat, exp: iat + lifetime };
     if (idtyp === 'user') {
@@ -65,12 +70,23 @@ export function createSandboxTokenSource(options: SandboxTokenSourceOptions): Sa
       claims.amr = ['pwd', 'mfa'];
       if (options.userPrincipalName) claims.upn = options.userPrincipalName;
     }
-    return Promise.resolve(mintUnsignedJwt(claims));
+    return { token: mintUnsignedJwt(claims), expiresAtMs: claims.exp * 1000 };
   };
+  const cached = (aud: string, tid: string, idtyp: 'app' | 'user') =>
+    cachedTokenSource(() => Promise.resolve(mint(aud, tid, idtyp)), { now, refreshMarginMs: options.refreshMarginMs });
+
+  const graphByTenant = new Map<string, () => Promise<string>>();
   return {
-    partnerCenter: () => mint(PARTNER_CENTER_AUDIENCE, options.partnerTenantId, 'app'),
-    partnerCenterUser: () => mint(PARTNER_CENTER_AUDIENCE, options.partnerTenantId, 'user'),
-    graph: (tenantId: string) =>
-      tenantId ? mint(GRAPH_AUDIENCE, tenantId, 'app') : Promise.reject(new TypeError('graph token: customer tenantId is required')),
+    partnerCenter: cached(PARTNER_CENTER_AUDIENCE, options.partnerTenantId, 'app'),
+    partnerCenterUser: cached(PARTNER_CENTER_AUDIENCE, options.partnerTenantId, 'user'),
+    graph: (tenantId: string) => {
+      if (!tenantId) return Promise.reject(new TypeError('graph token: customer tenantId is required'));
+      let source = graphByTenant.get(tenantId);
+      if (!source) {
+        source = cached(GRAPH_AUDIENCE, tenantId, 'app');
+        graphByTenant.set(tenantId, source);
+      }
+      return source();
+    },
   };
 }

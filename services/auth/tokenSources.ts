@@ -41,7 +41,7 @@ export interface TokenSourcesDependencies {
   msalClientFactory?: MsalClientFactory;
   readFile?: (path: string) => string;
   cache?: TokenCacheOptions;
-  /** Sandbox token clock. */
+  /** Sandbox token clock (of their `iat`/`exp` and their cache); defaults to `cache.now`. */
   now?: () => number;
 }
 
@@ -49,7 +49,12 @@ export function createTokenSources(config: TokenSourcesConfig, dependencies: Tok
   requireText(config.tenantId, 'tenantId');
   requireText(config.clientId, 'clientId');
   if (config.mode === 'sandbox') {
-    return createSandboxTokenSource({ partnerTenantId: config.tenantId, clientId: config.clientId, now: dependencies.now });
+    return createSandboxTokenSource({
+      partnerTenantId: config.tenantId,
+      clientId: config.clientId,
+      now: dependencies.now ?? dependencies.cache?.now,
+      refreshMarginMs: dependencies.cache?.refreshMarginMs,
+    });
   }
 
   const credential = liveCredential(config, dependencies.readFile ?? ((path) => readFileSync(path, 'utf8')));

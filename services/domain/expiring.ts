@@ -2,6 +2,20 @@
 export type Urgency = 'expired' | 'within7' | 'within30' | 'within60' | 'within90' | 'later';
 
 /**
+ * Why the scan could not confirm that a subscription named "Kaizala" is standalone Kaizala Pro (the signals of
+ * partner-center.md §6 disagree or are missing): the SKU of the subscription is unknown, not in the tenant, carries no
+ * Kaizala plan, carries Exchange/Office plans (a suite, not standalone Kaizala), or Partner Center and Graph name
+ * different SKUs.
+ */
+export type KaizalaReviewReason = 'skuUnknown' | 'skuNotInTenant' | 'noKaizalaPlan' | 'bundledWithSuite' | 'signalsDisagree';
+
+export interface KaizalaReview {
+  reason: KaizalaReviewReason;
+  /** What the scan saw, for the person who checks (SKU part numbers, ids). */
+  detail: string;
+}
+
+/**
  * One standalone Kaizala Pro subscription as the last scan saw it (table `subscriptionsSeen`,
  * key `<customerId>/<subscriptionId>`). Everything the report, the alerts and the wizard need to show.
  */
@@ -33,6 +47,15 @@ export interface ExpiringSubscription {
   migrating: boolean;
   /** ISO time of the scan that produced this row. */
   scannedAt: string;
+  /**
+   * Set when the scan could not confirm this is standalone Kaizala Pro: the row is reported for a person to check
+   * and must not be treated as confirmed Kaizala Pro (no migration offer; `skuId` may be empty).
+   */
+  review?: KaizalaReview;
+  /** Where `usersOnKaizala` comes from: Graph users holding the SKU, or the SKU's consumed seats when Graph is refused. */
+  usersSource?: 'graphUsers' | 'consumedUnits';
+  /** ISO time the SKU and the user count were last read in full; later scans reuse them while nothing changed. */
+  identifiedAt?: string;
 }
 
 export function subscriptionKey(customerId: string, subscriptionId: string): string {

@@ -4,12 +4,26 @@ export type RequestStatus = 'pending' | 'approved' | 'rejected' | 'withdrawn' | 
 
 /** The replacement plan chosen in the wizard (see services/catalog for the list). */
 export interface ChosenPlan {
-  /** Our stable plan id, e.g. `O365_E1` (the Entra skuPartNumber). */
+  /** Our stable plan id from services/catalog PLANS, e.g. `o365-e1` (lower case and dashes: card data keeps it intact). */
   planId: string;
   title: string;
   /** Entra SKU id of the plan to buy and assign. */
   skuId: string;
   family: 'business' | 'frontline' | 'enterprise' | 'education';
+}
+
+/**
+ * One SKU to buy and the users who receive it. Education plans keep each user's faculty or student kind, so their
+ * requests have one line per kind; every other request has exactly one line (plan.skuId × quantity, all users).
+ */
+export interface RequestLine {
+  /** Entra skuId; the run resolves it to a catalog item (provisioningId). */
+  skuId: string;
+  skuPartNumber: string;
+  title: string;
+  quantity: number;
+  /** Graph object ids of the users who get this SKU. */
+  userIds: string[];
 }
 
 /**
@@ -34,6 +48,15 @@ export interface MigrationRequest {
   quantity: number;
   /** Graph object ids of the users whose license moves from Kaizala Pro to the plan. */
   userIds: string[];
+  /**
+   * What to buy, SKU by SKU: quantities add up to `quantity`, user ids to `userIds`. Written by the wizard for
+   * every request; when absent, read it as one line of `plan.skuId` × `quantity` for `userIds`.
+   */
+  lines?: RequestLine[];
+  /** The first users by name (at most 20), so cards can say whom the request moves without reading Graph. */
+  usersPreview?: { displayName: string; userPrincipalName: string }[];
+  /** Monthly cost of the purchase per the price list when the request was made; absent without a price. */
+  monthlyCost?: { amount: number; currency: string };
   requester: Person;
   /** The locale the requester uses (for messages sent to them later). */
   requesterLocale: string;

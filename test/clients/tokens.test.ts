@@ -220,6 +220,39 @@ describe('sandbox tokens', () => {
     expect(user).toMatchObject({ aud: 'https://api.partnercenter.microsoft.com', tid: PARTNER_TENANT, idtyp: 'user', scp: 'user_impersonation', amr: ['pwd', 'mfa'] });
   });
 
+  it('mints one token per audience and tenant for many concurrent callers, and reuses it until shortly before expiry, like live mode', async () => {
+    // A clock that moves a second at every reading: two mints can never produce the same token.
+    let clock = now;
+    const tick = () => (clock += 1000);
+    const sources = createTokenSources({ mode: 'sandbox', tenantId: PARTNER_TENANT, clientId: 'app-id' }, { now: tick });
+    const user = sources.partnerCenterUser as () => Promise<string>;
+    const callers = (getToken: () => Promise<string>) => Array.from({ length: 25 }, () => getToken());
+    const pending = {
+      partnerCenter: callers(() => sources.partnerCenter()),
+      partnerCenterUser: callers(user),
+      customerGraph: callers(() => sources.graph(CUSTOMER_TENANT)),
+      partnerGraph: callers(() => sources.graph(PARTNER_TENANT)),
+    };
+    const minted = new Map<string, string>();
+    for (const [source, tokens] of Object.entries(pending)) {
+      const distinct = new Set(await Promise.all(tokens));
+      expect({ source, tokens: distinct.size }).toEqual({ source, tokens: 1 });
+      minted.set(source, [...distinct][0]);
+    }
+    expect(new Set(minted.values()).size).toBe(4);
+    expect(decodeJwtClaims(minted.get('partnerGraph') as string)).toMatchObject({ aud: 'https://graph.microsoft.com', tid: PARTNER_TENANT });
+
+    clock += 30 * 60_000;
+    expect(await sources.partnerCenter()).toBe(minted.get('partnerCenter'));
+    expect(await sources.graph(CUSTOMER_TENANT)).toBe(minted.get('customerGraph'));
+
+    clock += 30 * 60_000;
+    const renewed = await sources.partnerCenter();
+    expect(renewed).not.toBe(minted.get('partnerCenter'));
+    const firstIat = decodeJwtClaims(minted.get('partnerCenter') as string).iat as number;
+    expect(decodeJwtClaims(renewed).iat).toBeGreaterThanOrEqual(firstIat + 3600);
+  });
+
   it('refuses a Graph token without a customer tenant', async () => {
     const sources = createSandboxTokenSource({ partnerTenantId: PARTNER_TENANT, clientId: 'app-id' });
     await expect(sources.graph('')).rejects.toThrow(/tenantId/);

@@ -1,0 +1,45 @@
+import type { AlertNotifier, DeliveredMessage, DeliveryOutcome, ExpiryAlert } from '../../services/alerts/notifier';
+import type { Person } from '../../services/domain/people';
+import type { Logger } from '../../services/logging';
+import { alertDigestCard, expiryAlertCard } from './alertCards';
+import { ConversationReferences } from './conversationReferences';
+import type { ProactiveMessenger, SentMessage } from './messenger';
+
+/** The alerts' port implemented with cards and the proactive messenger, in each reader's stored language. */
+export class TeamsAlertNotifier implements AlertNotifier {
+  constructor(
+    private readonly messenger: ProactiveMessenger,
+    private readonly conversations: ConversationReferences,
+    private readonly logger: Logger,
+  ) {}
+
+  async isReachable(aadObjectId: string): Promise<boolean> {
+    return (await this.conversations.get(aadObjectId)) !== undefined;
+  }
+
+  sendAlert(recipient: Person, alert: ExpiryAlert): Promise<DeliveryOutcome> {
+    return this.outcomeOf(recipient, () => this.messenger.sendToPerson(recipient.aadObjectId, (locale) => expiryAlertCard(alert, recipient.aadObjectId, locale)));
+  }
+
+  sendDigest(recipient: Person, alerts: readonly ExpiryAlert[]): Promise<DeliveryOutcome> {
+    return this.outcomeOf(recipient, () => this.messenger.sendToPerson(recipient.aadObjectId, (locale) => alertDigestCard(alerts, recipient.aadObjectId, locale)));
+  }
+
+  updateAlert(message: DeliveredMessage, recipient: Person, alert: ExpiryAlert): Promise<DeliveryOutcome> {
+    return this.outcomeOf(recipient, async () => {
+      await this.messenger.update(message, (locale) => expiryAlertCard(alert, recipient.aadObjectId, locale));
+      return message;
+    });
+  }
+
+  private async outcomeOf(recipient: Person, send: () => Promise<SentMessage | undefined>): Promise<DeliveryOutcome> {
+    try {
+      const message = await send();
+      return message ? { status: 'sent', message } : { status: 'unreachable' };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.logger.warn('Alert delivery failed', { recipient: recipient.aadObjectId, reason });
+      return { status: 'failed', reason };
+    }
+  }
+}

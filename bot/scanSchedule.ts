@@ -1,0 +1,32 @@
+import { Cron } from 'croner';
+import type { Logger } from '../services/logging';
+import { ScanAlreadyRunningError, type ScanRunner } from '../services/scan';
+
+export interface ScanScheduleDeps {
+  /** ALERT_SCHEDULE: the daily scan, whose completion sends the due alerts. */
+  schedule: string;
+  timeZone: string;
+  scans: Pick<ScanRunner, 'run'>;
+  /** Alerts still go out from the last scan's data when a scheduled scan fails. */
+  alerts: { runNow(trigger: 'schedule'): Promise<void> };
+  logger: Logger;
+}
+
+/**
+ * On ALERT_SCHEDULE: scan every customer, then (through the scan's completion hook) alert. A scan already running
+ * (here or on another instance) will alert when it completes; a failed scan still alerts from stored data.
+ */
+export function startScanSchedule(deps: ScanScheduleDeps): { stop(): void } {
+  const scheduledScan = async (): Promise<void> => {
+    try {
+      await deps.scans.run({ reason: 'schedule' });
+    } catch (error) {
+      if (error instanceof ScanAlreadyRunningError) return;
+      deps.logger.error('Scheduled scan failed; alerting from the last stored scan', { error: error instanceof Error ? error.message : String(error) });
+      await deps.alerts.runNow('schedule');
+    }
+  };
+  const job = new Cron(deps.schedule, { timezone: deps.timeZone, unref: true, protect: true }, scheduledScan);
+  deps.logger.info('Scan and alert schedule started', { schedule: deps.schedule, timeZone: deps.timeZone, next: job.nextRun()?.toISOString() });
+  return { stop: () => job.stop() };
+}

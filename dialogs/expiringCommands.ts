@@ -1,0 +1,248 @@
+/**
+ * `expiring [days]`: the stored expiry report as a paged card. `scan now`: one scan at a time, a first message at
+ * once and the summary when it is done (sent outside the turn: a scan of many customers outlives any turn).
+ */
+import { BotAdapter, CardFactory, ConversationReference, TurnContext } from 'botbuilder';
+import { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
+import { randomUUID } from 'node:crypto';
+import { ExpiringPageData, ExpiringReportCardData, ExpiringReportRow, renderCard } from '../cards/cards';
+import { Locale, StringKey, t, toLocale } from '../cards/i18n';
+import { literalText } from '../cards/literal';
+import type { ExpiringSubscription, KaizalaReviewReason, Urgency } from '../services/domain/expiring';
+import type { Logger } from '../services/logging';
+import type { ExpiringReport, RunningScan, ScanRunner, ScanSummary } from '../services/scan';
+import { endDateOf } from '../services/scan';
+import { CommandModule, CommandSpec } from './commands';
+
+/** Sends text into a conversation outside the turn that asked (the scan summary arrives minutes later). */
+export interface ConversationNotifier {
+  send(reference: Partial<ConversationReference>, text: string): Promise<void>;
+}
+
+/** The notifier the composition root passes in: a proactive message through the bot's adapter. */
+export function adapterNotifier(adapter: BotAdapter, botAppId: string): ConversationNotifier {
+  return {
+    send: (reference, text) =>
+      adapter.continueConversationAsync(botAppId, reference, async (context) => {
+        await context.sendActivity(text);
+      }),
+  };
+}
+
+export interface ExpiringCommandsDeps {
+  report: Pick<ExpiringReport, 'read' | 'timeZone'>;
+  scans: Pick<ScanRunner, 'start'>;
+  notifier: ConversationNotifier;
+  logger: Logger;
+  /** Rows per card page; default 10. */
+  pageSize?: number;
+}
+
+export const EXPIRING_COMMAND: CommandSpec = {
+  id: 'expiring',
+  usage: 'expiring [days]',
+  pattern: /^(?:expiring|ablaufend)(?: (\d{1,5}))?$/i,
+  help: 'cmdExpiring',
+};
+
+export const SCAN_NOW_COMMAND: CommandSpec = {
+  id: 'scanNow',
+  usage: 'scan now',
+  pattern: /^(?:scan now|scan|jetzt scannen)$/i,
+  help: 'cmdScanNow',
+};
+
+const URGENCY_LABELS: Record<Urgency, StringKey> = {
+  expired: 'urgencyExpired',
+  within7: 'urgencyWithin7',
+  within30: 'urgencyWithin30',
+  within60: 'urgencyWithin60',
+  within90: 'urgencyWithin90',
+  later: 'urgencyLater',
+};
+
+const URGENCY_COLORS: Record<Urgency, ExpiringReportRow['color']> = {
+  expired: 'attention',
+  within7: 'attention',
+  within30: 'warning',
+  within60: 'accent',
+  within90: 'default',
+  later: 'good',
+};
+
+const REVIEW_TEXTS: Record<KaizalaReviewReason, StringKey> = {
+  skuUnknown: 'reviewSkuUnknown',
+  skuNotInTenant: 'reviewSkuNotInTenant',
+  noKaizalaPlan: 'reviewNoKaizalaPlan',
+  bundledWithSuite: 'reviewBundledWithSuite',
+  signalsDisagree: 'reviewSignalsDisagree',
+};
+
+/** Failures named in the chat summary; the CLI and the logs have them all. */
+const FAILURES_IN_CHAT = 5;
+const MAX_REASON_IN_CHAT = 160;
+
+export class ExpiringCommands implements CommandModule {
+  readonly commands = [EXPIRING_COMMAND, SCAN_NOW_COMMAND];
+  private readonly pageSize: number;
+
+  constructor(private readonly deps: ExpiringCommandsDeps) {
+    this.pageSize = deps.pageSize ?? 10;
+  }
+
+  async handle(commandId: string, args: string[], step: WaterfallStepContext): Promise<DialogTurnResult> {
+    if (commandId === EXPIRING_COMMAND.id) await this.showReport(step.context, args[0]);
+    else await this.scanNow(step.context);
+    return step.endDialog();
+  }
+
+  /** One page of the report; a Next/Previous click replaces the card it came from. */
+  private async showReport(context: TurnContext, typedDays: string | undefined): Promise<void> {
+    const locale = toLocale(context.activity.locale);
+    const paging = pagingOf(context.activity.value);
+    const withinDays = typedDays ? Number(typedDays) : paging.within;
+    const rows = await this.deps.report.read({ withinDays });
+    if (rows.length === 0) {
+      await context.sendActivity(withinDays === undefined ? t(locale, 'expiringEmpty') : t(locale, 'expiringEmptyWithin', { days: withinDays }));
+      return;
+    }
+    const data = expiringCardData(rows, { page: typedDays ? 1 : (paging.page ?? 1), pageSize: this.pageSize, withinDays, timeZone: this.deps.report.timeZone, locale });
+    const attachment = CardFactory.adaptiveCard(renderCard('expiringReport', data, locale));
+    const cardToReplace = paging.page !== undefined ? context.activity.replyToId : undefined;
+    if (cardToReplace) {
+      try {
+        await context.updateActivity({ id: cardToReplace, type: 'message', attachments: [attachment] });
+        return;
+      } catch (error) {
+        this.deps.logger.warn('Could not update the report card in place; sending a new one', { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    await context.sendActivity({ attachments: [attachment] });
+  }
+
+  private async scanNow(context: TurnContext): Promise<void> {
+    const locale = toLocale(context.activity.locale);
+    const reference = TurnContext.getConversationReference(context.activity);
+    const result = await this.deps.scans.start(
+      { reason: 'command', by: context.activity.from?.name },
+      {
+        started: async () => {
+          await context.sendActivity(t(locale, 'scanStarted'));
+        },
+        completed: (summary) => this.deps.notifier.send(reference, scanSummaryText(summary, locale)),
+        failed: async (error) => {
+          const errorReference = randomUUID().slice(0, 8);
+          this.deps.logger.error('Scan started from the chat failed', {
+            reference: errorReference,
+            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          });
+          await this.deps.notifier.send(reference, t(locale, 'scanFailed', { reference: errorReference }));
+        },
+      },
+    );
+    if (!result.started) await context.sendActivity(busyText(result.running, this.deps.report.timeZone, locale));
+  }
+}
+
+export interface ExpiringPageRequest {
+  page: number;
+  pageSize: number;
+  withinDays?: number;
+  timeZone: string;
+  locale: Locale;
+}
+
+/** The card data for one page (clamped to the pages there are) of a non-empty report. */
+export function expiringCardData(rows: readonly ExpiringSubscription[], request: ExpiringPageRequest): ExpiringReportCardData {
+  const { locale, withinDays } = request;
+  const pages = Math.max(1, Math.ceil(rows.length / request.pageSize));
+  const page = Math.min(pages, Math.max(1, Math.floor(request.page)));
+  const shown = rows.slice((page - 1) * request.pageSize, page * request.pageSize);
+  const params = { count: rows.length, days: withinDays ?? 0, timeZone: request.timeZone, page, pages };
+  const pageData = (target: number): ExpiringPageData =>
+    withinDays === undefined ? { command: 'expiring', page: target } : { command: 'expiring', page: target, within: withinDays };
+  return {
+    heading: t(locale, withinDays === undefined ? 'expiringHeadingAll' : 'expiringHeadingWithin', params),
+    rows: shown.map((row) => cardRow(row, locale)),
+    hasPrevious: page > 1,
+    hasNext: page < pages,
+    previousData: pageData(Math.max(1, page - 1)),
+    nextData: pageData(Math.min(pages, page + 1)),
+  };
+}
+
+function cardRow(row: ExpiringSubscription, locale: Locale): ExpiringReportRow {
+  return {
+    customerName: row.customerName,
+    offerName: row.offerName,
+    endDate: endDateOf(row.commitmentEndDate) ?? row.commitmentEndDate,
+    daysLeftText: daysLeftText(row.daysLeft, locale),
+    urgencyLabel: t(locale, URGENCY_LABELS[row.urgency]),
+    color: URGENCY_COLORS[row.urgency],
+    usersText: t(locale, 'expiringUsersText', { users: row.usersOnKaizala, quantity: row.quantity }),
+    statusText: t(locale, 'expiringStatusText', {
+      status: row.status,
+      autoRenew: t(locale, row.autoRenewEnabled ? 'expiringAutoRenewOn' : 'expiringAutoRenewOff'),
+    }),
+    needsReview: row.review !== undefined,
+    reviewText: row.review ? t(locale, REVIEW_TEXTS[row.review.reason]) : '',
+    migrating: row.migrating,
+    // Unconfirmed rows go to a person first; suspended or deleted subscriptions have nothing left to migrate.
+    canMigrate: !row.review && !row.migrating && (row.status === 'active' || row.status === 'expired'),
+    migrateData: { command: 'migrate', customerId: row.customerId, subscriptionId: row.subscriptionId },
+  };
+}
+
+export function daysLeftText(daysLeft: number, locale: Locale): string {
+  if (daysLeft === 0) return t(locale, 'expiringDaysLeftToday');
+  if (daysLeft === 1) return t(locale, 'expiringDaysLeftOne');
+  if (daysLeft > 1) return t(locale, 'expiringDaysLeftMany', { days: daysLeft });
+  if (daysLeft === -1) return t(locale, 'expiringExpiredOne');
+  return t(locale, 'expiringExpiredMany', { days: -daysLeft });
+}
+
+/** The chat summary: counts, then the customers that could not be read (names made literal: they are untrusted). */
+export function scanSummaryText(summary: ScanSummary, locale: Locale): string {
+  const text = t(locale, 'scanSummary', {
+    duration: formatDuration(summary.durationMs),
+    customers: summary.customersScanned,
+    total: summary.customersTotal,
+    subscriptions: summary.subscriptionsFound,
+    urgent: summary.urgent,
+    review: summary.needsReview,
+  });
+  if (summary.customersFailed === 0) return text;
+  const named = summary.failures.slice(0, FAILURES_IN_CHAT).map((failure) => {
+    const kind = t(locale, failure.kind === 'authorization' ? 'scanFailureAuthorization' : 'scanFailureError');
+    const reason = failure.reason.length > MAX_REASON_IN_CHAT ? `${failure.reason.slice(0, MAX_REASON_IN_CHAT - 1)}…` : failure.reason;
+    return `${literalText(failure.customerName)} (${kind}: ${literalText(reason)})`;
+  });
+  const unnamed = summary.customersFailed - named.length;
+  if (unnamed > 0) named.push(t(locale, 'scanFailuresMore', { count: unnamed }));
+  return `${text}\n\n${t(locale, 'scanFailures', { count: summary.customersFailed, list: named.join('; ') })}`;
+}
+
+function busyText(running: RunningScan | undefined, timeZone: string, locale: Locale): string {
+  if (!running) return t(locale, 'scanBusyElsewhere');
+  const time = new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(
+    new Date(running.startedAt),
+  );
+  const by = running.trigger.by ? literalText(running.trigger.by) : t(locale, 'scanBusyBySchedule');
+  return t(locale, 'scanBusy', { time: `${time} (${timeZone})`, by });
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+}
+
+/** Page and filter of a Next/Previous click; anything malformed counts as absent. */
+function pagingOf(value: unknown): { page?: number; within?: number } {
+  if (value === null || typeof value !== 'object') return {};
+  const record = value as Record<string, unknown>;
+  const wholeNumber = (raw: unknown, min: number): number | undefined => {
+    const number = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+    return typeof number === 'number' && Number.isInteger(number) && number >= min && number <= 100_000 ? number : undefined;
+  };
+  return { page: wholeNumber(record.page, 1), within: wholeNumber(record.within, 0) };
+}

@@ -1,0 +1,303 @@
+import type {
+  ApprovalDecidedCardData,
+  ApprovalHistoryCardData,
+  ApprovalOutcomeCardData,
+  ApprovalRequestCardData,
+  DecidedStatus,
+  NamedRow,
+  PlanChoiceCardData,
+  PlanCustomerCardData,
+  PlanQuantityCardData,
+  PlanUserListCardData,
+  PlanUsersCardData,
+  RequestSummaryData,
+  ReviewSubmittedCardData,
+} from '../cards/cards';
+import { Locale, StringKey, t } from '../cards/i18n';
+import type { KaizalaUser, Money, PlanDefinition, PlanOption, RecommendationReason } from '../services/catalog';
+import type { AuditEntry } from '../services/approvals';
+import type { ExpiringSubscription } from '../services/domain/expiring';
+import type { MigrationRequest } from '../services/domain/request';
+
+/**
+ * Card data for a migration request, from the wizard's first card to the approvers' decided card. Everything a
+ * card says in words is worded here in the reader's language; the templates only place it.
+ */
+
+/** A multi-select of more users than this would not fit a card comfortably (Teams takes about 28 KB per message). */
+export const MAX_SELECTABLE_USERS = 60;
+export const USER_LIST_PAGE_SIZE = 100;
+/** Users named on review and approval cards; the rest are counted. */
+export const USERS_SHOWN = 20;
+
+const NUMBER_LOCALES: Record<Locale, string> = { en: 'en-US', de: 'de-DE' };
+
+export function formatMoney(money: Money, locale: Locale): string {
+  return new Intl.NumberFormat(NUMBER_LOCALES[locale], { style: 'currency', currency: money.currency }).format(money.amount);
+}
+
+/** "$5.10 per month", or '' when there is no price. */
+export function perMonth(money: Money | undefined, locale: Locale): string {
+  return money ? t(locale, 'wizPerMonth', { amount: formatMoney(money, locale) }) : '';
+}
+
+/** ISO dates are read the same in English and German and never misread as day/month. */
+export function formatDate(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+export function formatDateTime(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+export function subscriptionSummary(subscription: ExpiringSubscription, locale: Locale): string {
+  const date = formatDate(subscription.commitmentEndDate);
+  return subscription.daysLeft >= 0
+    ? t(locale, 'wizEndsIn', { date, days: subscription.daysLeft })
+    : t(locale, 'wizEndedAgo', { date, days: -subscription.daysLeft });
+}
+
+export function userDetail(user: KaizalaUser, locale: Locale): string {
+  const kind = user.kind === 'faculty' ? t(locale, 'wizKindFaculty') : user.kind === 'student' ? t(locale, 'wizKindStudent') : undefined;
+  return [user.userPrincipalName, user.jobTitle, kind].filter((part): part is string => Boolean(part)).join(' · ');
+}
+
+export function reasonText(reason: RecommendationReason, locale: Locale): string {
+  switch (reason.code) {
+    case 'education':
+      return t(locale, 'reasonEducation');
+    case 'frontline':
+      return t(locale, 'reasonFrontline', { frontline: reason.frontlineUsers, users: reason.kaizalaUsers });
+    case 'businessFits':
+      return t(locale, 'reasonBusinessFits', { users: reason.kaizalaUsers, existing: reason.existingSeats, cap: reason.cap });
+    case 'overBusinessCap':
+      return t(locale, 'reasonOverBusinessCap', { users: reason.kaizalaUsers, existing: reason.existingSeats, cap: reason.cap });
+  }
+}
+
+const FAMILY_NOTES: Record<PlanDefinition['family'], StringKey> = {
+  business: 'familyBusiness',
+  frontline: 'familyFrontline',
+  enterprise: 'familyEnterprise',
+  education: 'familyEducation',
+};
+
+export function planCustomerCard(wizardId: string, query: string, candidates: readonly ExpiringSubscription[], locale: Locale): PlanCustomerCardData {
+  return {
+    wizardId,
+    query,
+    options: candidates.map((subscription, index) => ({
+      choice: String(index + 1),
+      title: `${index + 1}. ${t(locale, 'wizChoiceTitle', {
+        customer: subscription.customerName,
+        date: formatDate(subscription.commitmentEndDate),
+        users: subscription.usersOnKaizala,
+      })}`,
+    })),
+  };
+}
+
+export function planChoiceCard(input: {
+  wizardId: string;
+  subscription: ExpiringSubscription;
+  usersOnKaizala: number;
+  options: readonly PlanOption[];
+  quantity: number;
+  selectedPlanId?: string;
+  /** Monthly cost of `quantity` seats per plan; undefined = no price list loaded. */
+  priceOf?: (plan: PlanDefinition) => Money | undefined;
+  locale: Locale;
+}): PlanChoiceCardData {
+  const { locale } = input;
+  return {
+    wizardId: input.wizardId,
+    customerName: input.subscription.customerName,
+    subscriptionSummary: subscriptionSummary(input.subscription, locale),
+    usersOnKaizala: input.usersOnKaizala,
+    quantity: input.quantity,
+    pricesShown: input.priceOf !== undefined,
+    selectedPlanId: input.selectedPlanId ?? input.options[0]?.plan.planId ?? '',
+    plans: input.options.map((option) => ({
+      planId: option.plan.planId,
+      title: option.plan.title,
+      recommended: option.recommended,
+      note: option.reason ? reasonText(option.reason, locale) : t(locale, FAMILY_NOTES[option.plan.family]),
+      price: perMonth(input.priceOf?.(option.plan), locale),
+    })),
+  };
+}
+
+export function planUsersCard(input: {
+  wizardId: string;
+  customerName: string;
+  planTitle: string;
+  users: readonly KaizalaUser[];
+  selectedUserIds: readonly string[];
+  locale: Locale;
+}): PlanUsersCardData {
+  const selectable = input.users.length <= MAX_SELECTABLE_USERS;
+  return {
+    wizardId: input.wizardId,
+    customerName: input.customerName,
+    planTitle: input.planTitle,
+    userCount: input.users.length,
+    selectedCount: input.selectedUserIds.length,
+    selectable,
+    users: selectable ? input.users.map((user) => ({ id: user.id, name: user.displayName, detail: userDetail(user, input.locale) })) : [],
+    selectedUserIds: selectable ? input.selectedUserIds.join(',') : '',
+  };
+}
+
+/** The whole list in pages of USER_LIST_PAGE_SIZE, one card each. */
+export function userListCards(customerName: string, users: readonly KaizalaUser[], locale: Locale): PlanUserListCardData[] {
+  const pages: PlanUserListCardData[] = [];
+  for (let start = 0; start < users.length; start += USER_LIST_PAGE_SIZE) {
+    const page = users.slice(start, start + USER_LIST_PAGE_SIZE);
+    pages.push({
+      customerName,
+      from: start + 1,
+      to: start + page.length,
+      total: users.length,
+      users: page.map((user) => ({ name: user.displayName, detail: userDetail(user, locale) || '—' })),
+    });
+  }
+  return pages;
+}
+
+export function planQuantityCard(input: {
+  wizardId: string;
+  customerName: string;
+  plan: PlanDefinition;
+  usersToMove: number;
+  limits: { min: number; max: number };
+  value: number;
+  seatPrice?: Money;
+  /** Seats the tenant holds of a pooled-cap plan. */
+  seatsHeld: number;
+  locale: Locale;
+}): PlanQuantityCardData {
+  const { locale, plan } = input;
+  return {
+    wizardId: input.wizardId,
+    customerName: input.customerName,
+    planTitle: plan.title,
+    usersToMove: input.usersToMove,
+    min: input.limits.min,
+    max: input.limits.max,
+    value: input.value,
+    seatPrice: perMonth(input.seatPrice, locale),
+    capNote: plan.capIsPooled ? t(locale, 'wizCapNote', { cap: plan.seatCap, existing: input.seatsHeld }) : '',
+  };
+}
+
+/** The parts of a request that say what it will do (the wizard's draft has them before the request exists). */
+export type RequestParts = Pick<
+  MigrationRequest,
+  'customerName' | 'kaizalaSubscriptionId' | 'commitmentEndDate' | 'plan' | 'quantity' | 'userIds' | 'lines' | 'usersPreview' | 'monthlyCost'
+>;
+
+/** A: what is bought, B: whose license moves, C: what is suspended — the same words on the review and approval cards. */
+export function requestSummary(parts: RequestParts, locale: Locale): RequestSummaryData {
+  const purchases = (parts.lines ?? [{ title: parts.plan.title, quantity: parts.quantity }]).map((line) => ({ quantity: line.quantity, title: line.title }));
+  const users: NamedRow[] = (parts.usersPreview ?? []).slice(0, USERS_SHOWN).map((user) => ({ name: user.displayName, detail: user.userPrincipalName || '—' }));
+  return {
+    customerName: parts.customerName,
+    kaizalaSubscriptionId: parts.kaizalaSubscriptionId,
+    endDate: formatDate(parts.commitmentEndDate),
+    planTitle: parts.plan.title,
+    purchases,
+    monthlyCost: perMonth(parts.monthlyCost, locale),
+    userCount: parts.userIds.length,
+    users,
+    moreUsers: Math.max(0, parts.userIds.length - users.length),
+  };
+}
+
+export function reviewSubmittedCard(request: MigrationRequest, approversReached: number): ReviewSubmittedCardData {
+  return {
+    requestId: request.id,
+    version: request.version,
+    customerName: request.customerName,
+    planTitle: request.plan.title,
+    quantity: request.quantity,
+    userCount: request.userIds.length,
+    approversReached,
+    expiresAt: formatDateTime(request.expiresAt),
+    refreshUserIds: [request.requester.aadObjectId],
+  };
+}
+
+export function approvalRequestCard(request: MigrationRequest, approverObjectIds: readonly string[], locale: Locale): ApprovalRequestCardData {
+  return {
+    ...requestSummary(request, locale),
+    requestId: request.id,
+    version: request.version,
+    requesterName: request.requester.name,
+    createdAt: formatDateTime(request.createdAt),
+    expiresAt: formatDateTime(request.expiresAt),
+    refreshUserIds: [...approverObjectIds],
+  };
+}
+
+const HEADLINES: Record<DecidedStatus, StringKey> = {
+  approved: 'statusApproved',
+  rejected: 'statusRejected',
+  withdrawn: 'statusWithdrawn',
+  expired: 'statusExpired',
+};
+
+/** A decided request's status; a pending one has none. */
+export function decidedStatusOf(request: MigrationRequest): DecidedStatus | undefined {
+  return request.status === 'pending' ? undefined : request.status;
+}
+
+function decision(request: MigrationRequest, status: DecidedStatus, locale: Locale) {
+  const decidedBy = status === 'expired' ? '' : (request.decidedBy?.name ?? '');
+  return {
+    requestId: request.id,
+    status,
+    headline: t(locale, HEADLINES[status], { name: decidedBy }),
+    customerName: request.customerName,
+    planTitle: request.plan.title,
+    quantity: request.quantity,
+    decidedBy,
+    decidedAt: formatDateTime(request.decidedAt ?? request.expiresAt),
+    reason: status === 'rejected' ? (request.rejectReason ?? '') : '',
+  };
+}
+
+export function approvalDecidedCard(request: MigrationRequest, status: DecidedStatus, locale: Locale): ApprovalDecidedCardData {
+  return {
+    ...decision(request, status, locale),
+    userCount: request.userIds.length,
+    requesterName: request.requester.name,
+    note: t(locale, status === 'approved' ? 'noteDecidedApproved' : 'noteDecidedClosed'),
+  };
+}
+
+export function approvalOutcomeCard(request: MigrationRequest, status: DecidedStatus, locale: Locale): ApprovalOutcomeCardData {
+  return { ...decision(request, status, locale), nextStep: t(locale, status === 'approved' ? 'nextApproved' : 'nextClosed') };
+}
+
+const ACTIONS: Readonly<Record<string, StringKey>> = {
+  requested: 'actRequested',
+  approved: 'actApproved',
+  rejected: 'actRejected',
+  withdrawn: 'actWithdrawn',
+  expired: 'actExpired',
+};
+
+export function historyCard(customerName: string, entries: readonly AuditEntry[], total: number, locale: Locale): ApprovalHistoryCardData {
+  return {
+    customerName,
+    shown: entries.length,
+    total,
+    entries: entries.map((entry) => ({
+      at: formatDateTime(entry.at),
+      action: Object.hasOwn(ACTIONS, entry.action) ? t(locale, ACTIONS[entry.action]) : entry.action,
+      requestId: entry.requestId,
+      actor: entry.actor?.name || t(locale, 'histSystem'),
+      details: Object.values(entry.details ?? {}).join(' · '),
+    })),
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * `npm run scan -- [--json|--csv] [--within DAYS] [--no-refresh]`: scans Partner Center for expiring standalone
+ * Kaizala Pro subscriptions, then prints the report (table, JSON array or RFC 4180 CSV) on stdout; logs and the
+ * scan summary go to stderr, so the output can be piped. Works against whatever backend the bot uses: the embedded
+ * sandbox (default), a running sandbox (PARTNER_CENTER_BASE_URL + GRAPH_BASE_URL) or live Partner Center.
+ */
+import axios from 'axios';
+import { ConfigError, environmentWithDotEnv, loadConfig, type PartnerCenterConfig } from '../bot/config';
+import { startSandbox, type RunningSandbox } from '../sandbox/server';
+import { createTokenSources } from '../services/auth';
+import { GraphClient } from '../services/graph';
+import { AdaptiveConcurrencyLimiter, ApiHttp } from '../services/http';
+import { createLogger, type Logger } from '../services/logging';
+import { PartnerCenterClient } from '../services/partnerCenter';
+import {
+  ExpiringReport,
+  ExpiryScanner,
+  ScanAlreadyRunningError,
+  ScanRunner,
+  formatCsv,
+  formatJson,
+  formatTable,
+  toReportRow,
+  type ScanSummary,
+} from '../services/scan';
+import { LeaseManager, openStore, type Store } from '../services/store';
+
+export const SCAN_USAGE = `Usage: npm run scan -- [--json | --csv] [--within DAYS] [--no-refresh]
+
+Scans every customer for standalone Kaizala Pro subscriptions, then prints the report, most urgent first.
+  --json          a JSON array instead of a table
+  --csv           RFC 4180 CSV instead of a table
+  --within DAYS   only subscriptions ending within DAYS days (expired ones included)
+  --no-refresh    print the stored report without scanning first
+  --help          this text
+`;
+
+export interface ScanCliArgs {
+  format: 'table' | 'json' | 'csv';
+  withinDays?: number;
+  refresh: boolean;
+  help: boolean;
+}
+
+const MAX_WITHIN_DAYS = 36_500;
+
+/** Parses the arguments after `--`; a string is the problem to show above the usage text. */
+export function parseScanArgs(argv: readonly string[]): ScanCliArgs | string {
+  const args: ScanCliArgs = { format: 'table', refresh: true, help: false };
+  for (let index = 0; index < argv.length; index++) {
+    const [flag, inlineValue] = argv[index].startsWith('--within=') ? ['--within', argv[index].slice('--within='.length)] : [argv[index], undefined];
+    switch (flag) {
+      case '--json':
+      case '--csv': {
+        const format = flag === '--json' ? 'json' : 'csv';
+        if (args.format !== 'table' && args.format !== format) return '--json and --csv cannot be combined';
+        args.format = format;
+        break;
+      }
+      case '--within': {
+        const raw = inlineValue ?? argv[++index];
+        if (raw === undefined) return '--within needs a number of days';
+        if (!/^\d+$/.test(raw) || Number(raw) > MAX_WITHIN_DAYS) return `--within takes a whole number of days from 0 to ${MAX_WITHIN_DAYS}, not "${raw}"`;
+        args.withinDays = Number(raw);
+        break;
+      }
+      case '--no-refresh':
+        args.refresh = false;
+        break;
+      case '--help':
+      case '-h':
+        args.help = true;
+        break;
+      default:
+        return `unknown argument "${argv[index]}"`;
+    }
+  }
+  return args;
+}
+
+/** Everything the CLI needs, already built: the lead's entry (or `openScanCli`) wires it. */
+export interface ScanCliDeps {
+  /** Runs the scan under the same one-at-a-time rule (and lease) as the bot's `scan now`. */
+  runner: Pick<ScanRunner, 'run'>;
+  report: Pick<ExpiringReport, 'read'>;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** Runs the CLI; returns the exit code (0 done, 1 scan failed, 2 bad arguments). */
+export async function runScanCli(argv: readonly string[], deps: ScanCliDeps): Promise<number> {
+  const args = parseScanArgs(argv);
+  if (typeof args === 'string') {
+    deps.stderr(`scan: ${args}\n\n${SCAN_USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    deps.stdout(SCAN_USAGE);
+    return 0;
+  }
+  if (args.refresh) {
+    try {
+      deps.stderr(`${describeSummary(await deps.runner.run({ reason: 'cli', by: 'npm run scan' }))}\n`);
+    } catch (error) {
+      if (!(error instanceof ScanAlreadyRunningError)) {
+        deps.stderr(`scan: the scan failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        return 1;
+      }
+      deps.stderr('scan: another scan is running (the bot\'s?); printing the report stored so far\n');
+    }
+  }
+  const rows = (await deps.report.read({ withinDays: args.withinDays })).map(toReportRow);
+  deps.stdout(args.format === 'json' ? formatJson(rows) : args.format === 'csv' ? formatCsv(rows) : formatTable(rows));
+  return 0;
+}
+
+/** The scan summary in a few lines for stderr. */
+export function describeSummary(summary: ScanSummary): string {
+  const seconds = (summary.durationMs / 1000).toFixed(1);
+  const lines = [
+    `Scanned ${summary.customersScanned} of ${summary.customersTotal} customers in ${seconds} s${summary.resumed ? ' (resumed an interrupted scan)' : ''}: ` +
+      `${summary.subscriptionsFound} Kaizala Pro subscriptions, ${summary.urgent} urgent (expired or ending within 7 days), ` +
+      `${summary.needsReview} need review; days counted in ${summary.timeZone}.`,
+  ];
+  if (summary.customersFailed > 0) {
+    lines.push(`${summary.customersFailed} customers could not be read:`);
+    for (const failure of summary.failures) lines.push(`  - ${failure.customerName} (${failure.customerId}): ${failure.kind}: ${failure.reason}`);
+  }
+  for (const warning of summary.warnings) lines.push(`  note: ${warning.customerName}: ${warning.message}`);
+  return lines.join('\n');
+}
+
+export interface ScanCliSettings {
+  partnerCenter: PartnerCenterConfig;
+  store: Parameters<typeof openStore>[0];
+  /** Where the embedded sandbox keeps its state (the bot's DATA_DIR, so both see the same customers). */
+  dataDir: string;
+  timeZone: string;
+  logger: Logger;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+export interface OpenScanCli {
+  deps: ScanCliDeps;
+  store: Store;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the clients, store, scanner and report the way the bot does: an embedded sandbox on a free port when
+ * sandbox mode has no base URL, else the configured endpoints with sandbox or MSAL tokens.
+ */
+export async function openScanCli(settings: ScanCliSettings): Promise<OpenScanCli> {
+  const { partnerCenter: pc, logger } = settings;
+  let sandbox: RunningSandbox | undefined;
+  let partnerCenterBaseUrl = pc.partnerCenterBaseUrl;
+  let graphBaseUrl = pc.graphBaseUrl;
+  if (pc.mode === 'sandbox' && (partnerCenterBaseUrl === undefined || graphBaseUrl === undefined)) {
+    sandbox = await startSandbox({ port: 0, dataDir: settings.dataDir });
+    partnerCenterBaseUrl = sandbox.partnerCenterBaseUrl;
+    graphBaseUrl = sandbox.graphBaseUrl;
+    logger.info('Started an embedded sandbox for this scan', { url: sandbox.url });
+  }
+  if (partnerCenterBaseUrl === undefined || graphBaseUrl === undefined) {
+    throw new ConfigError(['PARTNER_CENTER_BASE_URL and GRAPH_BASE_URL are needed']);
+  }
+
+  const store = await openStore(settings.store);
+  const tokens = createTokenSources({
+    mode: pc.mode,
+    tenantId: pc.partnerTenantId,
+    clientId: pc.clientId,
+    clientSecret: pc.clientSecret,
+    certificate: pc.certificate,
+    refreshToken: pc.refreshToken,
+  });
+  const limiter = new AdaptiveConcurrencyLimiter({ maxConcurrency: 4 });
+  const http = new ApiHttp({
+    axios: axios.create(),
+    onThrottled: () => limiter.recordThrottle(),
+    logger: { logRequest: (entry) => logger.debug('HTTP', { ...entry }) },
+  });
+  const scanner = new ExpiryScanner({
+    partnerCenter: new PartnerCenterClient({ http, baseUrl: partnerCenterBaseUrl, getToken: tokens.partnerCenter, getUserToken: tokens.partnerCenterUser }),
+    graph: new GraphClient({ http, baseUrl: graphBaseUrl, getToken: tokens.graph }),
+    store,
+    limiter,
+    logger,
+    timeZone: settings.timeZone,
+  });
+  const runner = new ScanRunner({ scanner, logger, leases: new LeaseManager(store), owner: `scan-cli-${process.pid}` });
+  return {
+    deps: { runner, report: new ExpiringReport({ store, timeZone: settings.timeZone }), stdout: settings.stdout, stderr: settings.stderr },
+    store,
+    async close() {
+      await store.close();
+      await sandbox?.close();
+    },
+  };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const stdout = (text: string) => void process.stdout.write(text);
+  const stderr = (text: string) => void process.stderr.write(text);
+  const args = parseScanArgs(argv);
+  // Bad arguments and --help are answered before anything is started or opened.
+  if (typeof args === 'string') {
+    stderr(`scan: ${args}\n\n${SCAN_USAGE}`);
+    return 2;
+  }
+  if (args.help) {
+    stdout(SCAN_USAGE);
+    return 0;
+  }
+
+  const env = environmentWithDotEnv(process.cwd(), process.env);
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    stderr(`${error.message}\n`);
+    return 1;
+  }
+  const cli = await openScanCli({
+    partnerCenter: config.partnerCenter,
+    store: config.store,
+    dataDir: config.dataDir,
+    timeZone: config.alerts.timeZone,
+    logger: createLogger(config.logLevel, (line) => stderr(`${line}\n`)),
+    stdout,
+    stderr,
+  });
+  try {
+    return await runScanCli(argv, cli.deps);
+  } finally {
+    await cli.close();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`scan: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

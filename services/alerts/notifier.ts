@@ -1,0 +1,36 @@
+import type { ExpiringSubscription } from '../domain/expiring';
+import type { Person } from '../domain/people';
+
+/** One subscription to warn about, as the recipient should see it now. */
+export interface ExpiryAlert {
+  /** The scan's row with `daysLeft` brought up to date. */
+  subscription: ExpiringSubscription;
+  /** Undefined while nobody looks after the customer: the card then offers "Take it". */
+  accountManager?: Person;
+}
+
+/** Where a delivered alert landed, so it can be updated later (same shape as the bot's SentMessage). */
+export interface DeliveredMessage {
+  conversationKey: string;
+  activityId: string;
+}
+
+export type DeliveryOutcome =
+  | { status: 'sent'; message: DeliveredMessage }
+  /** The person has no conversation with the bot (never installed, or uninstalled). */
+  | { status: 'unreachable' }
+  | { status: 'failed'; reason: string };
+
+/**
+ * How the alerts reach people; bot/ implements it with cards and the proactive messenger, tests with a fake.
+ * Implementations never throw for a delivery problem: they answer an outcome, so one person's failure is theirs.
+ */
+export interface AlertNotifier {
+  /** True when the person has a conversation with the bot that alerts can be sent to. */
+  isReachable(aadObjectId: string): Promise<boolean>;
+  sendAlert(recipient: Person, alert: ExpiryAlert): Promise<DeliveryOutcome>;
+  /** Several alerts on one card, most urgent first. */
+  sendDigest(recipient: Person, alerts: readonly ExpiryAlert[]): Promise<DeliveryOutcome>;
+  /** Rewrites an alert sent earlier (e.g. its customer was just taken by someone). */
+  updateAlert(message: DeliveredMessage, recipient: Person, alert: ExpiryAlert): Promise<DeliveryOutcome>;
+}

@@ -1,0 +1,376 @@
+import {
+  customerFacts,
+  findPlan,
+  isEligible,
+  planLines,
+  seatLimits,
+  toChosenPlan,
+  toRequestLine,
+  type PriceList,
+  type TenantDirectory,
+} from '../catalog';
+import type { ExpiringSubscription } from '../domain/expiring';
+import type { Person } from '../domain/people';
+import type { MigrationRequest, RequestStatus } from '../domain/request';
+import type { Logger } from '../logging';
+import { StoreConflictError, type Store, type StoredItem } from '../store/store';
+import { Approvers, isSamePerson } from './approvers';
+import { AuditLog, type AuditEntry } from './audit';
+import type { BackgroundRunner } from '../background';
+import type { ApprovalMessageRecord, ApprovalNotifier } from './ports';
+import { newRequestId } from './requestIds';
+import { KaizalaSubscriptions } from './subscriptions';
+
+export interface ApprovalServiceDeps {
+  store: Store;
+  directory: TenantDirectory;
+  approvers: Approvers;
+  notifier: ApprovalNotifier;
+  background: BackgroundRunner;
+  logger: Logger;
+  /** Pending requests expire this many days after they were made (APPROVAL_TTL_DAYS). */
+  ttlDays: number;
+  /** When a price list is loaded: the request keeps the monthly cost the requester saw, in the partner's market. */
+  prices?: Pricing;
+  now?: () => Date;
+  newId?: () => string;
+}
+
+export interface Pricing {
+  list: PriceList;
+  /** Two-letter market of the partner (PARTNER_COUNTRY). */
+  market: string;
+}
+
+/** How many users a request names on cards; the rest are counted. */
+export const USERS_PREVIEW_SIZE = 20;
+
+/** What the wizard asks for; every field is checked again here against fresh data, never trusted. */
+export interface MigrationDraft {
+  customerId: string;
+  subscriptionId: string;
+  planId: string;
+  quantity: number;
+  /** `all`: everyone who holds Kaizala Pro when the request is made. */
+  userIds: readonly string[] | 'all';
+}
+
+export type DraftProblem =
+  | 'unknownSubscription'
+  | 'needsReview'
+  | 'alreadyMigrating'
+  | 'ineligiblePlan'
+  | 'unknownUsers'
+  | 'noUsers'
+  | 'badQuantity'
+  | 'noOtherApprover';
+
+export type RequestOutcome =
+  | { kind: 'requested'; request: MigrationRequest; approversReached: number }
+  | { kind: 'refused'; problem: DraftProblem; activeRequestId?: string };
+
+export type Decision = 'approve' | 'reject';
+
+export type RefusalProblem = 'notFound' | 'notApprover' | 'selfApproval' | 'notRequester' | 'reasonRequired' | 'futureVersion';
+
+/**
+ * `changed`: this call moved the request on. `current`: nothing changed because it was already decided, expired,
+ * withdrawn or the card was stale; show the request as it is now. `refused`: nothing changed, and why.
+ */
+export type ChangeOutcome =
+  | { kind: 'changed'; request: MigrationRequest }
+  | { kind: 'current'; request: MigrationRequest }
+  | { kind: 'refused'; problem: RefusalProblem; request?: MigrationRequest };
+
+export const MAX_REJECT_REASON_LENGTH = 500;
+const ACTIVE_STATUSES: readonly RequestStatus[] = ['pending', 'approved'];
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const claimKey = (customerId: string, subscriptionId: string) => `activeRequest:${customerId}/${subscriptionId}`;
+
+/**
+ * The approval use cases: request a migration, approve or reject it, withdraw it, let it expire. Every change is
+ * compare-and-set on the request's version, so ten simultaneous clicks make exactly one decision; every change is
+ * audited; cards everywhere are brought up to date in the background.
+ */
+export class ApprovalService {
+  private readonly now: () => Date;
+  private readonly newId: () => string;
+  private readonly audit: AuditLog;
+  private readonly subscriptions: KaizalaSubscriptions;
+
+  constructor(private readonly deps: ApprovalServiceDeps) {
+    if (!(Number.isInteger(deps.ttlDays) && deps.ttlDays >= 1)) throw new RangeError(`ttlDays must be a whole number of days ≥ 1, got ${deps.ttlDays}`);
+    this.now = deps.now ?? (() => new Date());
+    this.newId = deps.newId ?? newRequestId;
+    this.audit = new AuditLog(deps.store);
+    this.subscriptions = new KaizalaSubscriptions(deps.store);
+  }
+
+  get approvers(): Approvers {
+    return this.deps.approvers;
+  }
+
+  async getRequest(requestId: string): Promise<MigrationRequest | undefined> {
+    return (await this.deps.store.get<MigrationRequest>('requests', requestId))?.value;
+  }
+
+  /** How many approvers were sent the request's card. */
+  async approversReached(requestId: string): Promise<number> {
+    return (await this.deps.store.list('approvals', { prefix: `${requestId}/` })).length;
+  }
+
+  /** The pending or approved request for this subscription, if any. */
+  async activeRequestFor(customerId: string, subscriptionId: string): Promise<MigrationRequest | undefined> {
+    const claim = await this.deps.store.get<{ requestId: string }>('meta', claimKey(customerId, subscriptionId));
+    if (!claim) return undefined;
+    const request = await this.getRequest(claim.value.requestId);
+    return request && ACTIVE_STATUSES.includes(request.status) ? request : undefined;
+  }
+
+  /** The customer's audit trail, newest first, and its full length. */
+  history(customerId: string, limit = 50): Promise<{ entries: AuditEntry[]; total: number }> {
+    return this.audit.forCustomer(customerId, limit);
+  }
+
+  /**
+   * Checks the draft against the stored subscription and the tenant as it is now, claims the subscription (one
+   * active request each), stores the request at version 1 and sends it to every approver but the requester.
+   */
+  async requestMigration(draft: MigrationDraft, requester: Person, requesterLocale: string): Promise<RequestOutcome> {
+    const subscription = await this.subscriptions.get(draft.customerId, draft.subscriptionId);
+    if (!subscription) return { kind: 'refused', problem: 'unknownSubscription' };
+    if (subscription.review) return { kind: 'refused', problem: 'needsReview' };
+    const recipients = this.deps.approvers.entries.filter((entry) => !isSamePerson(entry, requester));
+    if (recipients.length === 0) return { kind: 'refused', problem: 'noOtherApprover' };
+
+    const checked = await this.checkDraft(draft, subscription);
+    if (typeof checked === 'string') return { kind: 'refused', problem: checked };
+
+    const now = this.now();
+    const request: MigrationRequest = {
+      id: this.newId(),
+      version: 1,
+      status: 'pending',
+      customerId: subscription.customerId,
+      customerName: subscription.customerName,
+      tenantId: subscription.tenantId,
+      kaizalaSubscriptionId: subscription.subscriptionId,
+      kaizalaSkuId: subscription.skuId,
+      commitmentEndDate: subscription.commitmentEndDate,
+      plan: checked.plan,
+      quantity: draft.quantity,
+      userIds: checked.lines.flatMap((line) => line.userIds),
+      lines: checked.lines.map(toRequestLine),
+      usersPreview: checked.moving.slice(0, USERS_PREVIEW_SIZE).map((user) => ({ displayName: user.displayName, userPrincipalName: user.userPrincipalName })),
+      ...(checked.monthlyCost ? { monthlyCost: checked.monthlyCost } : {}),
+      requester,
+      requesterLocale,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.deps.ttlDays * DAY_MS).toISOString(),
+    };
+    const holder = await this.claimSubscription(request);
+    if (holder !== undefined) return { kind: 'refused', problem: 'alreadyMigrating', activeRequestId: holder };
+    await this.deps.store.insert('requests', request.id, request);
+    await this.record(request, 'requested', requester, { plan: request.plan.title, quantity: request.quantity, users: request.userIds.length });
+
+    const approversReached = await this.sendToApprovers(request, recipients);
+    this.deps.logger.info('Migration requested', { requestId: request.id, customerId: request.customerId, approversReached });
+    return { kind: 'requested', request, approversReached };
+  }
+
+  /**
+   * An approver's click. The actor must be an approver and not the requester; the request must still be pending,
+   * unexpired and at the card's version; a rejection needs a reason. Anything else changes nothing.
+   */
+  async decide(input: { requestId: string; version: number; actor: Person; decision: Decision; reason?: string }): Promise<ChangeOutcome> {
+    const item = await this.deps.store.get<MigrationRequest>('requests', input.requestId);
+    if (!item) return { kind: 'refused', problem: 'notFound' };
+    const request = item.value;
+    if (input.version > request.version) return { kind: 'refused', problem: 'futureVersion', request };
+    if (!this.deps.approvers.includes(input.actor)) return { kind: 'refused', problem: 'notApprover', request };
+    if (sameObjectId(input.actor, request.requester)) return { kind: 'refused', problem: 'selfApproval', request };
+    if (request.status !== 'pending') return { kind: 'current', request };
+    if (this.isOverdue(request)) return this.expire(item);
+    if (input.version < request.version) return { kind: 'current', request };
+
+    const reason = (input.reason ?? '').trim();
+    if (input.decision === 'reject' && (reason === '' || reason.length > MAX_REJECT_REASON_LENGTH)) {
+      return { kind: 'refused', problem: 'reasonRequired', request };
+    }
+    const decided: MigrationRequest = {
+      ...request,
+      version: request.version + 1,
+      status: input.decision === 'approve' ? 'approved' : 'rejected',
+      decidedAt: this.now().toISOString(),
+      decidedBy: input.actor,
+      ...(input.decision === 'reject' ? { rejectReason: reason } : {}),
+    };
+    const details: Record<string, string | number> =
+      input.decision === 'reject' ? { reason } : { plan: request.plan.title, quantity: request.quantity };
+    return this.transition(item, decided, input.actor, details);
+  }
+
+  /** The requester takes a pending request back. */
+  async withdraw(input: { requestId: string; actor: Person; version?: number }): Promise<ChangeOutcome> {
+    const item = await this.deps.store.get<MigrationRequest>('requests', input.requestId);
+    if (!item) return { kind: 'refused', problem: 'notFound' };
+    const request = item.value;
+    if (input.version !== undefined && input.version > request.version) return { kind: 'refused', problem: 'futureVersion', request };
+    if (!sameObjectId(input.actor, request.requester)) return { kind: 'refused', problem: 'notRequester', request };
+    if (request.status !== 'pending') return { kind: 'current', request };
+    if (this.isOverdue(request)) return this.expire(item);
+    const withdrawn: MigrationRequest = { ...request, version: request.version + 1, status: 'withdrawn', decidedAt: this.now().toISOString(), decidedBy: input.actor };
+    return this.transition(item, withdrawn, input.actor, {});
+  }
+
+  /** Expires every pending request past its time; the composition root runs this periodically. Returns how many. */
+  async expireOverdue(): Promise<number> {
+    const items = await this.deps.store.list<MigrationRequest>('requests');
+    let expired = 0;
+    for (const item of items) {
+      if (item.value.status !== 'pending' || !this.isOverdue(item.value)) continue;
+      if ((await this.expire(item)).kind === 'changed') expired++;
+    }
+    return expired;
+  }
+
+  private isOverdue(request: MigrationRequest): boolean {
+    return this.now().getTime() >= Date.parse(request.expiresAt);
+  }
+
+  private expire(item: StoredItem<MigrationRequest>): Promise<ChangeOutcome> {
+    const expired: MigrationRequest = { ...item.value, version: item.value.version + 1, status: 'expired', decidedAt: this.now().toISOString() };
+    return this.transition(item, expired, undefined, { expiresAt: item.value.expiresAt });
+  }
+
+  /** Compare-and-set from `item` to `next`; the loser of a race gets the winner's state and changes nothing. */
+  private async transition(
+    item: StoredItem<MigrationRequest>,
+    next: MigrationRequest,
+    actor: Person | undefined,
+    details: Record<string, string | number>,
+  ): Promise<ChangeOutcome> {
+    try {
+      await this.deps.store.replace('requests', item.key, next, item.version);
+    } catch (error) {
+      if (!(error instanceof StoreConflictError)) throw error;
+      const winner = await this.getRequest(item.key);
+      return { kind: 'current', request: winner ?? item.value };
+    }
+    await this.record(next, next.status, actor, details);
+    if (next.status !== 'approved') await this.releaseClaim(next);
+    this.deps.logger.info(`Migration request ${next.status}`, { requestId: next.id, version: next.version, actor: actor?.aadObjectId });
+    this.announce(next);
+    return { kind: 'changed', request: next };
+  }
+
+  /** Brings every approver's card up to date and tells the requester, without holding up the answer. */
+  private announce(request: MigrationRequest): void {
+    this.deps.background.run(`announce ${request.id} ${request.status}`, async () => {
+      const sent = await this.deps.store.list<ApprovalMessageRecord>('approvals', { prefix: `${request.id}/` });
+      const updates = await Promise.allSettled(sent.map((item) => this.deps.notifier.updateApprovalRequest(item.value.message, request)));
+      updates.forEach((update, index) => {
+        if (update.status === 'rejected') {
+          this.deps.logger.warn('Could not update an approval card', { requestId: request.id, approver: sent[index].value.aadObjectId, error: String(update.reason) });
+        }
+      });
+      // Requesters who withdraw see the result on their own card at once.
+      if (request.status !== 'withdrawn') await this.deps.notifier.tellRequester(request);
+    });
+  }
+
+  private async sendToApprovers(request: MigrationRequest, recipients: readonly string[]): Promise<number> {
+    const results = await Promise.allSettled(recipients.map((approver) => this.deps.notifier.sendApprovalRequest(approver, request)));
+    let reached = 0;
+    for (const [index, result] of results.entries()) {
+      const approver = recipients[index];
+      if (result.status === 'rejected' || result.value === undefined) {
+        this.deps.logger.warn('An approver could not be reached (has the bot been installed for them?)', {
+          requestId: request.id,
+          approver,
+          error: result.status === 'rejected' ? String(result.reason) : 'no conversation',
+        });
+        continue;
+      }
+      const { aadObjectId, message } = result.value;
+      const record: ApprovalMessageRecord = { requestId: request.id, approver, aadObjectId, message, sentAt: this.now().toISOString() };
+      await this.deps.store.upsert('approvals', `${request.id}/${aadObjectId.toLowerCase()}`, record);
+      reached++;
+    }
+    return reached;
+  }
+
+  private async checkDraft(draft: MigrationDraft, subscription: ExpiringSubscription) {
+    const plan = findPlan(draft.planId);
+    if (!plan) return 'ineligiblePlan' as const;
+    const [users, seatsBySku] = await Promise.all([
+      this.deps.directory.kaizalaUsers(subscription.tenantId, subscription.skuId, subscription.education),
+      this.deps.directory.seatsBySku(subscription.tenantId),
+    ]);
+    const facts = customerFacts(subscription.education, users, seatsBySku);
+    if (!isEligible(plan, facts)) return 'ineligiblePlan' as const;
+    const wanted = new Set(draft.userIds === 'all' ? users.map((user) => user.id) : draft.userIds);
+    const moving = users.filter((user) => wanted.has(user.id));
+    if (moving.length !== wanted.size) return 'unknownUsers' as const;
+    if (moving.length === 0 && users.length > 0) return 'noUsers' as const;
+    const limits = seatLimits(plan, facts, moving.length);
+    if (!Number.isSafeInteger(draft.quantity) || draft.quantity < limits.min || draft.quantity > limits.max) return 'badQuantity' as const;
+    const lines = planLines(plan, moving, draft.quantity);
+    const monthlyCost = this.deps.prices?.list.monthlyCost(lines, this.deps.prices.market, this.now());
+    return { plan: toChosenPlan(plan), lines, moving, monthlyCost };
+  }
+
+  /** Makes this request the subscription's active one; returns the id of another active request that holds it. */
+  private async claimSubscription(request: MigrationRequest): Promise<string | undefined> {
+    const key = claimKey(request.customerId, request.kaizalaSubscriptionId);
+    try {
+      await this.deps.store.insert('meta', key, { requestId: request.id });
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof StoreConflictError)) throw error;
+    }
+    const claim = await this.deps.store.get<{ requestId: string }>('meta', key);
+    if (claim) {
+      const holder = await this.getRequest(claim.value.requestId);
+      // A claim whose request is no longer active was left by a crash between decision and release: take it over.
+      if (holder && ACTIVE_STATUSES.includes(holder.status)) return holder.id;
+      try {
+        await this.deps.store.replace('meta', key, { requestId: request.id }, claim.version);
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof StoreConflictError)) throw error;
+      }
+    }
+    const winner = await this.deps.store.get<{ requestId: string }>('meta', key);
+    return winner?.value.requestId ?? 'unknown';
+  }
+
+  private async releaseClaim(request: MigrationRequest): Promise<void> {
+    const key = claimKey(request.customerId, request.kaizalaSubscriptionId);
+    const claim = await this.deps.store.get<{ requestId: string }>('meta', key);
+    if (claim?.value.requestId !== request.id) return;
+    try {
+      await this.deps.store.delete('meta', key, claim.version);
+    } catch (error) {
+      // Another request took the claim over meanwhile: it is not ours to release any more.
+      if (!(error instanceof StoreConflictError)) throw error;
+    }
+  }
+
+  private record(request: MigrationRequest, action: string, actor: Person | undefined, details: Record<string, string | number>): Promise<void> {
+    return this.audit.record({
+      at: this.now().toISOString(),
+      customerId: request.customerId,
+      customerName: request.customerName,
+      requestId: request.id,
+      action,
+      ...(actor ? { actor } : {}),
+      details,
+    });
+  }
+}
+
+function sameObjectId(a: Person, b: Person): boolean {
+  return a.aadObjectId.toLowerCase() === b.aadObjectId.toLowerCase();
+}

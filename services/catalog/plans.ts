@@ -1,0 +1,112 @@
+import type { ChosenPlan } from '../domain/request';
+
+/** The replacement plans Microsoft names for standalone Kaizala Pro, grouped as its procedure groups them. */
+export type PlanFamily = ChosenPlan['family'];
+
+/** Which education users a SKU is for; commercial SKUs (and Microsoft 365 A1) are for everyone. */
+export type UserKind = 'any' | 'faculty' | 'student';
+
+/** One Entra SKU that sells a plan. Education plans have a faculty and a student SKU; each user keeps their kind. */
+export interface PlanSku {
+  kind: UserKind;
+  /** Entra skuId: what Graph assigns and what the run resolves to a catalog item (provisioningId). */
+  skuId: string;
+  skuPartNumber: string;
+  /** The product title as Partner Center's catalog and price list spell it. */
+  title: string;
+}
+
+export interface PlanDefinition {
+  /** Our stable id: lower-case letters, digits and dashes, so it survives card data untouched. */
+  planId: string;
+  title: string;
+  family: PlanFamily;
+  skus: readonly PlanSku[];
+  /** Most seats one customer tenant may hold of each SKU (Business: 300, pooled across partners and channels). */
+  seatCap: number;
+  /** The cap counts seats the tenant already holds of the SKU (partner-center.md §6, "Business cap"). */
+  capIsPooled: boolean;
+}
+
+/** NCE Business SKUs: `maximumQuantity: 300`, pooled per customer tenant (partner-center.md §6). */
+export const BUSINESS_SEAT_CAP = 300;
+/**
+ * A sanity bound for the other plans. The catalog's own `maximumQuantity` is read when the run builds the cart;
+ * the wizard only stops obvious typos (an extra zero) here.
+ */
+export const LARGE_PLAN_SEAT_CAP = 10_000;
+
+const any = (skuId: string, skuPartNumber: string, title: string): PlanSku => ({ kind: 'any', skuId, skuPartNumber, title });
+const faculty = (skuId: string, skuPartNumber: string, title: string): PlanSku => ({ kind: 'faculty', skuId, skuPartNumber, title });
+const student = (skuId: string, skuPartNumber: string, title: string): PlanSku => ({ kind: 'student', skuId, skuPartNumber, title });
+
+function business(planId: string, sku: PlanSku): PlanDefinition {
+  return { planId, title: sku.title, family: 'business', skus: [sku], seatCap: BUSINESS_SEAT_CAP, capIsPooled: true };
+}
+
+function single(planId: string, family: PlanFamily, sku: PlanSku): PlanDefinition {
+  return { planId, title: sku.title, family, skus: [sku], seatCap: LARGE_PLAN_SEAT_CAP, capIsPooled: false };
+}
+
+function education(planId: string, title: string, skus: PlanSku[]): PlanDefinition {
+  return { planId, title, family: 'education', skus, seatCap: LARGE_PLAN_SEAT_CAP, capIsPooled: false };
+}
+
+/** SKU ids from partner-center.md §6 (Microsoft's licensing service plan reference). Order = card order. */
+export const PLANS: readonly PlanDefinition[] = [
+  business('business-basic', any('3b555118-da6a-4418-894f-7df1e2096870', 'O365_BUSINESS_ESSENTIALS', 'Microsoft 365 Business Basic')),
+  business('business-standard', any('f245ecc8-75af-4f8e-b61f-27d8114de5f3', 'O365_BUSINESS_PREMIUM', 'Microsoft 365 Business Standard')),
+  business('business-premium', any('cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46', 'SPB', 'Microsoft 365 Business Premium')),
+  single('o365-f3', 'frontline', any('4b585984-651b-448a-9e53-3b10f069cf7f', 'DESKLESSPACK', 'Office 365 F3')),
+  single('m365-f3', 'frontline', any('66b55226-6b4f-492c-910c-a3b7a3c9d993', 'SPE_F1', 'Microsoft 365 F3')),
+  single('o365-e1', 'enterprise', any('18181a46-0d4e-45cd-891e-60aabd171b4e', 'STANDARDPACK', 'Office 365 E1')),
+  single('o365-e3', 'enterprise', any('6fd2c87f-b296-42f0-b197-1e91e994b900', 'ENTERPRISEPACK', 'Office 365 E3')),
+  single('m365-e3', 'enterprise', any('05e9a617-0261-4cee-bb44-138d3ef5d965', 'SPE_E3', 'Microsoft 365 E3')),
+  single('o365-e5', 'enterprise', any('c7df2760-2c81-4ef7-b578-5b5392b571df', 'ENTERPRISEPREMIUM', 'Office 365 E5')),
+  single('m365-e5', 'enterprise', any('06ebc4ee-1bb5-47dd-8120-11324bc54e06', 'SPE_E5', 'Microsoft 365 E5')),
+  education('o365-a1', 'Office 365 A1', [
+    faculty('94763226-9b3c-4e75-a931-5c89701abe66', 'STANDARDWOFFPACK_FACULTY', 'Office 365 A1 for faculty'),
+    student('314c4481-f395-4525-be8b-2ec4bb1e9d91', 'STANDARDWOFFPACK_STUDENT', 'Office 365 A1 for students'),
+  ]),
+  education('m365-a1', 'Microsoft 365 A1', [any('b17653a4-2443-4e8c-a550-18249dda78bb', 'M365EDU_A1', 'Microsoft 365 A1')]),
+  education('o365-a3', 'Office 365 A3', [
+    faculty('e578b273-6db4-4691-bba0-8d691f4da603', 'ENTERPRISEPACKPLUS_FACULTY', 'Office 365 A3 for faculty'),
+    student('98b6e773-24d4-4c0d-a968-6e787a1f8204', 'ENTERPRISEPACKPLUS_STUDENT', 'Office 365 A3 for students'),
+  ]),
+  education('m365-a3', 'Microsoft 365 A3', [
+    faculty('4b590615-0888-425a-a965-b3bf7789848d', 'M365EDU_A3_FACULTY', 'Microsoft 365 A3 for faculty'),
+    student('7cfd9a2b-e110-4c39-bf20-c6a3f36a3121', 'M365EDU_A3_STUDENT', 'Microsoft 365 A3 for students'),
+  ]),
+  education('o365-a5', 'Office 365 A5', [
+    faculty('a4585165-0533-458a-97e3-c400570268c4', 'ENTERPRISEPREMIUM_FACULTY', 'Office 365 A5 for faculty'),
+    student('ee656612-49fa-43e5-b67e-cb1fdf7699df', 'ENTERPRISEPREMIUM_STUDENT', 'Office 365 A5 for students'),
+  ]),
+  education('m365-a5', 'Microsoft 365 A5', [
+    faculty('e97c048c-37a4-45fb-ab50-922fbf07a370', 'M365EDU_A5_FACULTY', 'Microsoft 365 A5 for faculty'),
+    student('46c119d4-0379-4a9d-85e4-97c66d3f909e', 'M365EDU_A5_STUDENT', 'Microsoft 365 A5 for students'),
+  ]),
+];
+
+const BY_ID = new Map(PLANS.map((plan) => [plan.planId, plan]));
+
+export function findPlan(planId: string): PlanDefinition | undefined {
+  return BY_ID.get(planId);
+}
+
+/** Every Entra skuId of the education catalog, by the kind of user it is for (to tell a user's kind). */
+export const EDUCATION_SKU_KINDS: ReadonlyMap<string, UserKind> = new Map(
+  PLANS.filter((plan) => plan.family === 'education').flatMap((plan) => plan.skus.map((sku) => [sku.skuId, sku.kind] as const)),
+);
+
+/**
+ * The SKU of `plan` a user of `kind` receives: the one for their kind, else the plan's only SKU. Faculty is the
+ * fallback for users whose kind is unknown, because a faculty license covers a student's needs and not vice versa.
+ */
+export function skuForUser(plan: PlanDefinition, kind: UserKind): PlanSku {
+  return plan.skus.find((sku) => sku.kind === kind) ?? plan.skus.find((sku) => sku.kind !== 'student') ?? plan.skus[0];
+}
+
+/** The plan as a request stores it; `skuId` is the plan's first SKU (education requests carry per-SKU lines). */
+export function toChosenPlan(plan: PlanDefinition): ChosenPlan {
+  return { planId: plan.planId, title: plan.title, skuId: plan.skus[0].skuId, family: plan.family };
+}

@@ -1,0 +1,47 @@
+import type { GraphClient } from '../graph/graphClient';
+import type { GraphUser } from '../graph/types';
+import { educationKindOf, type KaizalaUser } from './facts';
+
+/** What the wizard reads about a customer's tenant; a port so tests can fake it. */
+export interface TenantDirectory {
+  /** Users holding the Kaizala Pro SKU, sorted by name; at education customers each one's faculty/student kind. */
+  kaizalaUsers(tenantId: string, kaizalaSkuId: string, education: boolean): Promise<KaizalaUser[]>;
+  /** Seats the tenant holds per Entra skuId, bought through any partner or channel. */
+  seatsBySku(tenantId: string): Promise<Record<string, number>>;
+}
+
+const USER_FIELDS = ['id', 'userPrincipalName', 'displayName', 'jobTitle', 'assignedLicenses'] as const;
+
+/** The directory over Microsoft Graph (app-only in the customer tenant, through GDAP). */
+export class GraphTenantDirectory implements TenantDirectory {
+  constructor(private readonly graph: Pick<GraphClient, 'listUsers' | 'listSubscribedSkus'>) {}
+
+  async kaizalaUsers(tenantId: string, kaizalaSkuId: string, education: boolean): Promise<KaizalaUser[]> {
+    const users = await this.graph.listUsers(tenantId, { skuId: kaizalaSkuId, select: USER_FIELDS });
+    return users.map((user) => toKaizalaUser(user, education)).sort((a, b) => a.displayName.localeCompare(b.displayName));
+  }
+
+  async seatsBySku(tenantId: string): Promise<Record<string, number>> {
+    const skus = await this.graph.listSubscribedSkus(tenantId, ['skuId', 'prepaidUnits']);
+    const seats: Record<string, number> = {};
+    for (const sku of skus) {
+      // Seats in warning are still held (grace before suspension); they count against a pooled cap.
+      const held = (sku.prepaidUnits?.enabled ?? 0) + (sku.prepaidUnits?.warning ?? 0);
+      const skuId = sku.skuId.toLowerCase();
+      seats[skuId] = (seats[skuId] ?? 0) + held;
+    }
+    return seats;
+  }
+}
+
+export function toKaizalaUser(user: GraphUser, education: boolean): KaizalaUser {
+  const jobTitle = typeof user.jobTitle === 'string' && user.jobTitle.trim() !== '' ? user.jobTitle : undefined;
+  const assigned = (user.assignedLicenses ?? []).map((license) => license.skuId);
+  return {
+    id: user.id,
+    displayName: user.displayName ?? user.userPrincipalName ?? user.id,
+    userPrincipalName: user.userPrincipalName ?? '',
+    jobTitle,
+    kind: education ? educationKindOf(assigned, jobTitle) : 'any',
+  };
+}
