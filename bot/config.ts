@@ -38,6 +38,15 @@ export interface Config {
     /** Partner Center price list CSV; undefined = no prices on the cards. */
     readonly priceListPath?: string;
   };
+  readonly migration: {
+    /** Runs executing at once in this instance (always different customers). */
+    readonly concurrency: number;
+    /** How new runs move licenses: Graph assignLicense, or Partner Center licenseupdates. */
+    readonly licensePath: 'graph' | 'partnerCenter';
+    /** Warn the requester when the Kaizala term ends within this many days. */
+    readonly deadlineMarginDays: number;
+    readonly leaseTtlSeconds: number;
+  };
 }
 
 /** Megan Bowen and Adele Vance, the Agents Playground's mock users: Alex Wilber (the default user) requests. */
@@ -181,6 +190,10 @@ export function loadConfig(env: Env): Config {
     read.problems.push('APPROVERS is required when MicrosoftAppId is set: the Entra object ids or UPNs of the people who approve migrations');
   }
   const priceListPath = readPriceListPath(read, partnerCenter.mode);
+  const licensePath = read.oneOf('LICENSE_PATH', ['graph', 'partnerCenter'] as const, 'graph');
+  if (licensePath === 'partnerCenter' && partnerCenter.mode === 'live' && !partnerCenter.refreshToken) {
+    read.problems.push('LICENSE_PATH=partnerCenter needs PARTNER_CENTER_REFRESH_TOKEN in live mode (licenseupdates is an App+User call)');
+  }
 
   const config: Config = {
     nodeEnv,
@@ -197,6 +210,12 @@ export function loadConfig(env: Env): Config {
       approvers: approverList.entries,
       ttlDays: read.integer('APPROVAL_TTL_DAYS', 7, 1, 90),
       priceListPath,
+    },
+    migration: {
+      concurrency: read.integer('MIGRATION_CONCURRENCY', 3, 1, 8),
+      licensePath,
+      deadlineMarginDays: read.integer('DEADLINE_MARGIN_DAYS', 3, 0, 60),
+      leaseTtlSeconds: read.integer('MIGRATION_LEASE_TTL_SECONDS', 60, 15, 600),
     },
   };
   if (read.problems.length > 0) throw new ConfigError(read.problems);

@@ -24,6 +24,7 @@ import { ApprovalService, Approvers, KaizalaSubscriptions, startExpirySweep } fr
 import { BackgroundWork } from '../services/background';
 import { GraphTenantDirectory, PriceList, PriceListError } from '../services/catalog';
 import { createLogger, Logger } from '../services/logging';
+import { MigrationRunner } from '../services/migration';
 import { ExpiringReport, ExpiryScanner, ScanRunner } from '../services/scan';
 import { LeaseManager, openStore } from '../services/store';
 import { Store } from '../services/store/store';
@@ -33,6 +34,8 @@ import { TeamsApprovalNotifier } from './approvalNotifier';
 import { Backend, connectBackend } from './backend';
 import { Config, ConfigError, environmentWithDotEnv, loadConfig } from './config';
 import { createHttpServer, listen } from './httpServer';
+import { createRunHandlers } from './runHandlers';
+import { TeamsRunNotifier } from './runProgressNotifier';
 import { TeamsAlertNotifier } from './proactive/alertNotifier';
 import { ConversationRecorder } from './proactive/conversationRecorder';
 import { ConversationReferences } from './proactive/conversationReferences';
@@ -106,6 +109,25 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     : undefined;
   const directory = new GraphTenantDirectory(backend.graph);
   const subscriptions = new KaizalaSubscriptions(store);
+  // Approved requests become migration runs: buy, move every license, verify, suspend — exactly once.
+  const migrations = new MigrationRunner(
+    {
+      store,
+      partnerCenter: backend.partnerCenter,
+      graph: backend.graph,
+      notifier: new TeamsRunNotifier(messenger),
+      logger,
+      isApprover: (person) => approvers.includes(person),
+    },
+    {
+      ownerId: instanceId,
+      concurrency: config.migration.concurrency,
+      defaultLicensePath: config.migration.licensePath,
+      deadlineMarginDays: config.migration.deadlineMarginDays,
+      leaseTtlMs: config.migration.leaseTtlSeconds * 1000,
+      defaultCountry: config.partnerCenter.country,
+    },
+  );
   const approvals = new ApprovalService({
     store,
     directory,
@@ -115,8 +137,10 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     logger,
     ttlDays: config.approvals.ttlDays,
     prices,
+    onApproved: (request) => migrations.startRun(request.id),
   });
 
+  const userPrincipalNameOf = async (aadObjectId: string) => (await conversations.get(aadObjectId))?.value.userPrincipalName;
   const rootDialog = new RootDialog([
     new ExpiringCommands({
       report: new ExpiringReport({ store, timeZone }),
@@ -137,9 +161,17 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     rootDialog,
     invokeHandlers: {
       ...createAlertInvokeHandlers({ actions: alertActions, background }),
-      ...createApprovalHandlers({
-        approvals,
-        userPrincipalNameOf: async (aadObjectId) => (await conversations.get(aadObjectId))?.value.userPrincipalName,
+      ...createApprovalHandlers({ approvals, userPrincipalNameOf }),
+      ...createRunHandlers({
+        runs: {
+          retry: (request) => migrations.retry(request),
+          cancel: async (request) => {
+            const result = await migrations.cancel(request);
+            if (result.kind === 'done') await approvals.releaseAfterCancelledRun(request.runId);
+            return result;
+          },
+        },
+        userPrincipalNameOf,
       }),
     },
     conversationRecorder: new ConversationRecorder(conversations, logger),
@@ -169,6 +201,9 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
   const url = await listen(server, config.port, config.host);
   const scanSchedule = startScanSchedule({ schedule: config.alerts.schedule, timeZone, scans: scanRunner, alerts: alertScheduler, logger });
   const expirySweep = startExpirySweep(approvals, { intervalMs: EXPIRY_SWEEP_INTERVAL_MS, logger });
+  const resumed = await migrations.resumeAll();
+  migrations.start();
+  if (resumed.unfinished > 0) logger.info('Resuming unfinished migration runs', resumed);
 
   if (config.bot.localMode) {
     logger.warn(`Local mode: MicrosoftAppId is empty, so Bot Framework authentication is OFF and the bot listens on ${config.host} only`);
@@ -193,6 +228,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     close: async () => {
       scanSchedule.stop();
       await expirySweep.stop();
+      await migrations.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await idle();
       await backend.close();

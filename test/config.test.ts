@@ -182,4 +182,30 @@ describe('configuration', () => {
       ).toEqual([expect.stringContaining('APPROVERS is required when MicrosoftAppId is set')]);
     });
   });
+
+  describe('migration runs', () => {
+    it('defaults to three runs at once over Graph, warning three days before the end', () => {
+      expect(loadConfig({}).migration).toEqual({ concurrency: 3, licensePath: 'graph', deadlineMarginDays: 3, leaseTtlSeconds: 60 });
+    });
+
+    it('names bad run settings', () => {
+      expect(problemsOf({ MIGRATION_CONCURRENCY: '20', LICENSE_PATH: 'email', MIGRATION_LEASE_TTL_SECONDS: '5' })).toEqual([
+        'LICENSE_PATH="email" must be one of: graph, partnerCenter',
+        'MIGRATION_CONCURRENCY="20" must be a whole number from 1 to 8',
+        'MIGRATION_LEASE_TTL_SECONDS="5" must be a whole number from 15 to 600',
+      ]);
+    });
+
+    it('needs an App+User refresh token for the Partner Center license path in live mode', () => {
+      expect(
+        problemsOf({
+          PARTNER_CENTER_MODE: 'live',
+          PARTNER_TENANT_ID: '11111111-0000-0000-0000-000000000001',
+          PARTNER_CENTER_CLIENT_ID: '11111111-0000-0000-0000-000000000002',
+          PARTNER_CENTER_CLIENT_SECRET: 'x',
+          LICENSE_PATH: 'partnerCenter',
+        }),
+      ).toEqual([expect.stringContaining('LICENSE_PATH=partnerCenter needs PARTNER_CENTER_REFRESH_TOKEN')]);
+    });
+  });
 });

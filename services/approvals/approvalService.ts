@@ -32,6 +32,8 @@ export interface ApprovalServiceDeps {
   ttlDays: number;
   /** When a price list is loaded: the request keeps the monthly cost the requester saw, in the partner's market. */
   prices?: Pricing;
+  /** Started (in the background) once a request is approved: the migration run. */
+  onApproved?: (request: MigrationRequest) => Promise<unknown>;
   now?: () => Date;
   newId?: () => string;
 }
@@ -126,6 +128,15 @@ export class ApprovalService {
     if (!claim) return undefined;
     const request = await this.getRequest(claim.value.requestId);
     return request && ACTIVE_STATUSES.includes(request.status) ? request : undefined;
+  }
+
+  /**
+   * Frees the subscription for a new request once the approved request's run was cancelled (the request itself
+   * stays approved in the audit trail).
+   */
+  async releaseAfterCancelledRun(requestId: string): Promise<void> {
+    const request = await this.getRequest(requestId);
+    if (request?.status === 'approved') await this.releaseClaim(request);
   }
 
   /** The customer's audit trail, newest first, and its full length. */
@@ -262,6 +273,8 @@ export class ApprovalService {
     if (next.status !== 'approved') await this.releaseClaim(next);
     this.deps.logger.info(`Migration request ${next.status}`, { requestId: next.id, version: next.version, actor: actor?.aadObjectId });
     this.announce(next);
+    const onApproved = this.deps.onApproved;
+    if (next.status === 'approved' && onApproved) this.deps.background.run(`start the migration run of ${next.id}`, () => onApproved(next));
     return { kind: 'changed', request: next };
   }
 

@@ -1,0 +1,106 @@
+/**
+ * `npm run chaos -- --kills N [--runs M] [--json] [--faults] [--seed S] [--timeout SECONDS] [--concurrency C] [--keep]`
+ *
+ * Kills the migration worker N times at random moments while M migrations run against the sandbox, then checks
+ * the invariants in the sandbox's ledger. Exit code 0 when every invariant holds, 1 when one fails, 2 when the
+ * harness itself could not run. With --json, stdout carries exactly one JSON object (progress goes to stderr).
+ */
+import { runChaos, type ChaosOptions, type ChaosReport } from './chaosHarness';
+
+const USAGE = 'usage: npm run chaos -- --kills N [--runs M] [--json] [--faults] [--seed S] [--timeout SECONDS] [--concurrency C] [--keep]';
+
+interface CliOptions extends Omit<ChaosOptions, 'log'> {
+  json: boolean;
+}
+
+function wholeNumber(name: string, raw: string | undefined, min: number, max: number): number {
+  const value = Number(raw);
+  if (raw === undefined || !Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+export function parseChaosArgs(argv: string[]): CliOptions {
+  const options: CliOptions = {
+    kills: -1,
+    runs: 3,
+    faults: false,
+    json: false,
+    seed: Date.now() % 1_000_000,
+    timeoutMs: 300_000,
+    concurrency: 3,
+    leaseTtlMs: 1_500,
+    keep: false,
+  };
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index];
+    const value = () => argv[++index];
+    switch (arg) {
+      case '--kills':
+        options.kills = wholeNumber('--kills', value(), 0, 10_000);
+        break;
+      case '--runs':
+        options.runs = wholeNumber('--runs', value(), 1, 30);
+        break;
+      case '--seed':
+        options.seed = wholeNumber('--seed', value(), 0, 2 ** 31);
+        break;
+      case '--timeout':
+        options.timeoutMs = wholeNumber('--timeout', value(), 10, 86_400) * 1000;
+        break;
+      case '--concurrency':
+        options.concurrency = wholeNumber('--concurrency', value(), 1, 8);
+        break;
+      case '--json':
+        options.json = true;
+        break;
+      case '--faults':
+        options.faults = true;
+        break;
+      case '--keep':
+        options.keep = true;
+        break;
+      default:
+        throw new Error(`unknown argument ${arg}`);
+    }
+  }
+  if (options.kills < 0) throw new Error('--kills is required');
+  return options;
+}
+
+function printHuman(report: ChaosReport): void {
+  const lines = [
+    `chaos: ${report.options.runs} runs, ${report.kills.done} kills (${report.kills.whileRunsUnfinished} while runs were unfinished), ${report.kills.workerStarts} worker starts, faults ${report.options.faults ? 'on' : 'off'}, seed ${report.options.seed}, ${(report.durationMs / 1000).toFixed(1)} s`,
+    ...report.runs.map((run) => `  ${run.requestId} ${run.customer} (${run.users} users → ${run.plan}): ${run.status}${run.outcome ? `, Kaizala ${run.outcome}` : ''}${run.parked ? `, ${run.parked}` : ''}`),
+    `  ordersPerRequest: ${JSON.stringify(report.invariants.ordersPerRequest)}`,
+    `  usersWithoutLicense: ${report.invariants.usersWithoutLicense}`,
+    `  suspensionsBeforeAllMoved: ${report.invariants.suspensionsBeforeAllMoved}`,
+    `  runsNotFinished: ${report.invariants.runsNotFinished}`,
+    `  duplicateLicenseCallsThatChangedState: ${report.invariants.duplicateLicenseCallsThatChangedState}`,
+    ...report.violations.map((violation) => `  VIOLATION ${violation}`),
+    report.ok ? 'chaos: every invariant holds' : 'chaos: INVARIANTS FAILED',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(): Promise<void> {
+  let options: CliOptions;
+  try {
+    options = parseChaosArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`chaos: ${error instanceof Error ? error.message : String(error)}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const report = await runChaos({ ...options, log: (line) => process.stderr.write(`chaos: ${line}\n`) });
+  if (options.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else printHuman(report);
+  process.exit(report.ok ? 0 : 1);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`chaos: harness failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(2);
+  });
+}

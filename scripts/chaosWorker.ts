@@ -1,0 +1,127 @@
+/**
+ * The crash harness's worker: the same migration runner the bot uses, against a running sandbox and a SQLite store
+ * in `--data-dir`, without Teams (progress goes to the log). It resumes every unfinished run at start and prints
+ * `ready`; the harness kills it with SIGKILL at random moments. SIGTERM stops it cleanly.
+ *
+ * node -r ./scripts/chaosRegister.cjs scripts/chaosWorker.ts --data-dir DIR --pc-url URL --graph-url URL --owner ID
+ *   [--concurrency N] [--lease-ttl-ms MS] [--verbose]
+ */
+import axios from 'axios';
+import { createTokenSources } from '../services/auth';
+import { GraphClient } from '../services/graph';
+import { ApiHttp } from '../services/http';
+import { createLogger } from '../services/logging';
+import { MigrationRunner, type RunNotifier } from '../services/migration';
+import { PartnerCenterClient } from '../services/partnerCenter';
+import { openSqliteStore } from '../services/store';
+
+/** Any GUIDs: the sandbox accepts every partner tenant; they only need to look real. */
+const PARTNER_TENANT_ID = '5a1db0c5-0000-4000-8000-00000000face';
+const CLIENT_ID = '5a1db0c5-0000-4000-8000-0000000c4a05';
+
+interface WorkerOptions {
+  dataDir: string;
+  partnerCenterUrl: string;
+  graphUrl: string;
+  owner: string;
+  concurrency: number;
+  leaseTtlMs: number;
+  verbose: boolean;
+}
+
+function parseArgs(argv: string[]): WorkerOptions {
+  const values = new Map<string, string>();
+  let verbose = false;
+  for (let index = 0; index < argv.length; index++) {
+    const name = argv[index];
+    if (name === '--verbose') {
+      verbose = true;
+      continue;
+    }
+    const value = argv[index + 1];
+    if (!name.startsWith('--') || value === undefined) throw new Error(`chaos worker: bad argument ${name}`);
+    values.set(name.slice(2), value);
+    index++;
+  }
+  const required = (name: string) => {
+    const value = values.get(name);
+    if (!value) throw new Error(`chaos worker: --${name} is required`);
+    return value;
+  };
+  return {
+    dataDir: required('data-dir'),
+    partnerCenterUrl: required('pc-url'),
+    graphUrl: required('graph-url'),
+    owner: required('owner'),
+    concurrency: Number(values.get('concurrency') ?? 3),
+    leaseTtlMs: Number(values.get('lease-ttl-ms') ?? 1_500),
+    verbose,
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const logger = createLogger(options.verbose ? 'info' : 'warn', (line) => process.stderr.write(`${line}\n`));
+  const store = openSqliteStore(options.dataDir);
+  const tokens = createTokenSources({ mode: 'sandbox', tenantId: PARTNER_TENANT_ID, clientId: CLIENT_ID });
+  const http = new ApiHttp({
+    axios: axios.create(),
+    timeoutMs: 3_000,
+    retryPolicy: { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 1_000, maxTotalMs: 30_000 },
+  });
+  const partnerCenter = new PartnerCenterClient({
+    http,
+    baseUrl: options.partnerCenterUrl,
+    getToken: tokens.partnerCenter,
+    getUserToken: tokens.partnerCenterUser,
+    pollIntervalMs: 100,
+  });
+  const graph = new GraphClient({ http, baseUrl: options.graphUrl, getToken: tokens.graph, batchPartBackoffMs: 100 });
+  const notifier: RunNotifier = {
+    progress: async (view) => {
+      logger.info('progress', { run: view.runId, status: view.status, step: view.step, moved: view.users.moved, total: view.users.total });
+      return undefined;
+    },
+    completed: async (view) => logger.info('completed', { run: view.runId, outcome: view.outcome }),
+    deadlineAtRisk: async (view) => logger.info('deadline at risk', { run: view.runId }),
+  };
+  const runner = new MigrationRunner(
+    { store, partnerCenter, graph, notifier, logger, isApprover: () => false },
+    {
+      ownerId: options.owner,
+      concurrency: options.concurrency,
+      leaseTtlMs: options.leaseTtlMs,
+      tickMs: 100,
+      requestPollMs: 500,
+      progressMinIntervalMs: 500,
+      pollInitialMs: 100,
+      pollMaxMs: 1_000,
+      inlineWaitMaxMs: 1_500,
+      provisioningTimeoutMs: 180_000,
+      purchaseLandingTimeoutMs: 120_000,
+    },
+  );
+  const resumed = await runner.resumeAll();
+  runner.start();
+  process.stdout.write(`ready ${JSON.stringify(resumed)}\n`);
+
+  const shutdown = () => {
+    runner
+      .stop()
+      .then(() => store.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`chaos worker: shutdown failed: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`chaos worker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,166 @@
+/**
+ * The two ways to read and move a customer's licenses behind one interface: Graph (app-only in the customer
+ * tenant; the recommended path) and Partner Center (App+User licenseupdates; the fallback where Graph access is
+ * missing). Skus are compared lower-case everywhere.
+ */
+import type { GraphClient } from '../graph/graphClient';
+import type { Traced } from '../http/apiHttp';
+import { isApiError } from '../http/errors';
+import type { PartnerCenterClient } from '../partnerCenter/partnerCenterClient';
+import type { LicensePath } from './run';
+
+export interface UserLicenses {
+  /** False when the directory does not know the user (deleted since the request). */
+  exists: boolean;
+  userPrincipalName?: string;
+  /** Undefined when the path cannot tell (Partner Center license reads carry no usage location). */
+  usageLocation?: string | null;
+  skuIds: ReadonlySet<string>;
+  /** Skus the user holds only through a group: they cannot be removed per user. */
+  inheritedOnly: ReadonlySet<string>;
+}
+
+export interface SkuSeats {
+  enabled: number;
+  consumed: number;
+}
+
+export interface LicenseChange {
+  add?: string;
+  remove?: string;
+}
+
+export interface LicenseDirectory {
+  readonly path: LicensePath;
+  readUser(userId: string): Promise<UserLicenses>;
+  /** One call that adds and/or removes; `requestId` is the persisted MS-RequestId (Partner Center only). */
+  change(userId: string, change: LicenseChange, requestId: string): Promise<Traced<unknown>>;
+  /** Undefined when the tenant has no such SKU (yet). */
+  seats(skuId: string): Promise<SkuSeats | undefined>;
+  /** Which of `userIds` hold `skuId` right now. */
+  holdersAmong(skuId: string, userIds: readonly string[]): Promise<Set<string>>;
+  /** Every holder of `skuId` in the tenant; undefined when this path cannot list them (consumed units still tell). */
+  allHolders(skuId: string): Promise<Array<{ id: string; userPrincipalName?: string }> | undefined>;
+}
+
+const USER_SELECT = ['id', 'userPrincipalName', 'usageLocation', 'assignedLicenses', 'licenseAssignmentStates'] as const;
+
+export class GraphLicenseDirectory implements LicenseDirectory {
+  readonly path = 'graph' as const;
+
+  constructor(
+    private readonly graph: GraphClient,
+    private readonly tenantId: string,
+  ) {}
+
+  async readUser(userId: string): Promise<UserLicenses> {
+    let user;
+    try {
+      user = await this.graph.getUser(this.tenantId, userId, USER_SELECT);
+    } catch (error) {
+      if (isApiError(error) && error.status === 404) return missingUser();
+      throw error;
+    }
+    const skuIds = new Set((user.assignedLicenses ?? []).map((license) => license.skuId.toLowerCase()));
+    const states = user.licenseAssignmentStates ?? [];
+    const inheritedOnly = new Set(
+      [...skuIds].filter((skuId) => {
+        const mine = states.filter((state) => state.skuId.toLowerCase() === skuId);
+        return mine.length > 0 && mine.every((state) => state.assignedByGroup);
+      }),
+    );
+    return { exists: true, userPrincipalName: user.userPrincipalName, usageLocation: user.usageLocation ?? null, skuIds, inheritedOnly };
+  }
+
+  async change(userId: string, change: LicenseChange): Promise<Traced<unknown>> {
+    return this.graph.assignLicense(this.tenantId, userId, {
+      addLicenses: change.add ? [{ skuId: change.add }] : [],
+      removeLicenses: change.remove ? [change.remove] : [],
+    });
+  }
+
+  async seats(skuId: string): Promise<SkuSeats | undefined> {
+    const sku = (await this.graph.listSubscribedSkus(this.tenantId)).find((candidate) => candidate.skuId.toLowerCase() === skuId);
+    return sku && { enabled: sku.prepaidUnits?.enabled ?? 0, consumed: sku.consumedUnits ?? 0 };
+  }
+
+  async holdersAmong(skuId: string, userIds: readonly string[]): Promise<Set<string>> {
+    const wanted = new Set(userIds);
+    const holders = await this.graph.listUsers(this.tenantId, { skuId, select: ['id'] });
+    return new Set(holders.map((user) => user.id).filter((id) => wanted.has(id)));
+  }
+
+  async allHolders(skuId: string): Promise<Array<{ id: string; userPrincipalName?: string }>> {
+    const holders = await this.graph.listUsers(this.tenantId, { skuId, select: ['id', 'userPrincipalName'] });
+    return holders.map((user) => ({ id: user.id, userPrincipalName: user.userPrincipalName }));
+  }
+}
+
+export class PartnerCenterLicenseDirectory implements LicenseDirectory {
+  readonly path = 'partnerCenter' as const;
+
+  constructor(
+    private readonly partnerCenter: PartnerCenterClient,
+    private readonly customerId: string,
+  ) {}
+
+  async readUser(userId: string): Promise<UserLicenses> {
+    let licenses;
+    try {
+      licenses = await this.partnerCenter.getUserLicenses(this.customerId, userId);
+    } catch (error) {
+      if (isApiError(error) && error.status === 404) return missingUser();
+      throw error;
+    }
+    return {
+      exists: true,
+      skuIds: new Set(licenses.map((license) => license.productSku.id.toLowerCase())),
+      inheritedOnly: new Set(),
+    };
+  }
+
+  async change(userId: string, change: LicenseChange, requestId: string): Promise<Traced<unknown>> {
+    return this.partnerCenter.updateUserLicenses(
+      this.customerId,
+      userId,
+      {
+        licensesToAssign: change.add ? [{ skuId: change.add, excludedPlans: null }] : [],
+        licensesToRemove: change.remove ? [change.remove] : [],
+      },
+      requestId,
+    );
+  }
+
+  async seats(skuId: string): Promise<SkuSeats | undefined> {
+    const sku = (await this.partnerCenter.listSubscribedSkus(this.customerId)).find(
+      (candidate) => candidate.productSku.id.toLowerCase() === skuId,
+    );
+    return sku && { enabled: sku.activeUnits, consumed: sku.consumedUnits };
+  }
+
+  async holdersAmong(skuId: string, userIds: readonly string[]): Promise<Set<string>> {
+    const holders = new Set<string>();
+    for (const userId of userIds) {
+      if ((await this.readUser(userId)).skuIds.has(skuId)) holders.add(userId);
+    }
+    return holders;
+  }
+
+  async allHolders(): Promise<undefined> {
+    return undefined;
+  }
+}
+
+function missingUser(): UserLicenses {
+  return { exists: false, skuIds: new Set(), inheritedOnly: new Set() };
+}
+
+export function createLicenseDirectory(
+  path: LicensePath,
+  clients: { graph: GraphClient; partnerCenter: PartnerCenterClient },
+  customer: { customerId: string; tenantId: string },
+): LicenseDirectory {
+  return path === 'graph'
+    ? new GraphLicenseDirectory(clients.graph, customer.tenantId)
+    : new PartnerCenterLicenseDirectory(clients.partnerCenter, customer.customerId);
+}

@@ -1,0 +1,174 @@
+/**
+ * Step 3: per user, one call that adds the new plan and removes Kaizala Pro, then a read-back that decides what is
+ * really there. Nobody is ever left without a license: Kaizala is removed only from a user holding the new plan or
+ * in the same call that adds it. A user done is persisted at once, so a crash never repeats their call, and a
+ * repeated call could not change anything anyway: every call is chosen from a fresh read.
+ */
+import { randomUUID } from 'node:crypto';
+import { isApiError, isAuthFailure } from '../../http/errors';
+import type { LicenseChange, UserLicenses } from '../licenseDirectory';
+import { targetSkus, type MigrationRun, type UserProblemCode, type UserProgress } from '../run';
+import { ParkRun, describeError, type RunContext, type StepResult } from '../runContext';
+import { seatBalance } from './provisioning';
+
+type UserOutcome = 'done' | 'failed' | 'retryLater';
+
+export async function moveLicensesStep(ctx: RunContext): Promise<StepResult> {
+  const pending = ctx.run.users.filter((user) => user.state === 'pending').map((user) => user.id);
+  for (const line of ctx.run.lines) {
+    const { free, needed } = await seatBalance(ctx, line);
+    if (needed > free) throw new ParkRun('notEnoughSeats', `${free} free ${line.title} seats for ${needed} users still to move`);
+  }
+
+  const targets = targetSkus(ctx.run);
+  const retryLater = await forEachUser(ctx, pending, targets);
+  const failed = ctx.run.users.filter((user) => user.state === 'failed');
+  const names = failed.map((user) => user.upn ?? user.id).slice(0, 5);
+  const summary = `${failed.length} of ${ctx.run.users.length} users could not be moved (${names.join(', ')}${failed.length > 5 ? ', …' : ''})`;
+  if (retryLater.length > 0) {
+    return {
+      kind: 'retry',
+      reason: `${retryLater.length} users hit transient errors`,
+      park: { code: 'usersNeedAttention', detail: `${summary}; ${retryLater.length} kept failing transiently` },
+    };
+  }
+  if (failed.length > 0) throw new ParkRun('usersNeedAttention', `${summary}; everyone else moved, Kaizala stays active`);
+  return { kind: 'next', step: 'verify' };
+}
+
+/** Moves users with a small pool; the first error that must stop the run (park, lease) stops the others too. */
+async function forEachUser(ctx: RunContext, userIds: string[], targets: ReadonlyMap<string, string>): Promise<string[]> {
+  const queue = [...userIds];
+  const retryLater: string[] = [];
+  let stopping: unknown;
+  const worker = async () => {
+    while (queue.length > 0 && stopping === undefined) {
+      const userId = queue.shift() as string;
+      try {
+        if ((await moveUser(ctx, userId, targets.get(userId) ?? ctx.run.plan.skuId)) === 'retryLater') retryLater.push(userId);
+      } catch (error) {
+        stopping ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ctx.settings.userConcurrency, queue.length) }, worker));
+  if (stopping !== undefined) throw stopping;
+  return retryLater;
+}
+
+async function moveUser(ctx: RunContext, userId: string, newSku: string): Promise<UserOutcome> {
+  const { licenses, licenseLimiter } = ctx.clients;
+  const kaizala = ctx.run.kaizalaSkuId;
+  let lastError: { transient: boolean; text: string; triedToAdd: boolean } | undefined;
+  // Graph calls are not persisted one by one (the read-back makes them safe); their count lands with the outcome.
+  let unpersistedCalls = 0;
+  const finish = (outcome: 'done' | UserProblemCode, detail = '', held?: UserLicenses): Promise<UserOutcome> =>
+    outcome === 'done' ? done(ctx, userId, unpersistedCalls) : fail(ctx, userId, outcome, detail, held, unpersistedCalls);
+
+  for (let round = 1; ; round++) {
+    ctx.checkpoint();
+    const held = await licenses.readUser(userId);
+    if (!held.exists) return finish('userNotFound', 'the user no longer exists in the tenant');
+    const hasNew = held.skuIds.has(newSku);
+    const hasKaizala = held.skuIds.has(kaizala);
+    const kaizalaFromGroupOnly = hasKaizala && held.inheritedOnly.has(kaizala);
+    if (hasNew && !hasKaizala) return finish('done');
+    if (hasNew && kaizalaFromGroupOnly) {
+      return finish('groupInherited', 'holds the new plan; Kaizala Pro comes from a group and must be removed from the group', held);
+    }
+    if (!hasNew && held.usageLocation === null) {
+      return finish('noUsageLocation', 'no usage location: set it in the admin center, then Retry', held);
+    }
+    if (!hasNew && lastError && !lastError.transient && lastError.triedToAdd) {
+      // Graph says "no seats" only in its message text; the seat count tells without parsing text.
+      const seats = await licenses.seats(newSku);
+      const free = (seats?.enabled ?? 0) - (seats?.consumed ?? 0);
+      if (free < 1) throw new ParkRun('notEnoughSeats', `no free seats of ${lineTitle(ctx.run, newSku)} left: ${lastError.text}`);
+    }
+    if (round > ctx.settings.maxUserRounds) {
+      if (lastError?.transient) return 'retryLater';
+      const code: UserProblemCode = hasKaizala && !hasNew ? 'stuck' : 'rejected';
+      return finish(code, lastError?.text ?? `still holds ${describeHeld(hasNew, hasKaizala)} after ${round - 1} calls`, held);
+    }
+
+    const change: LicenseChange = {
+      add: hasNew ? undefined : newSku,
+      // Never remove Kaizala from a user lacking the new plan unless this very call adds it.
+      remove: hasKaizala && !kaizalaFromGroupOnly ? kaizala : undefined,
+    };
+    const requestId = randomUUID();
+    if (licenses.path === 'partnerCenter') {
+      await ctx.save((run) => withUser(run, userId, (user) => ({ ...user, attempts: user.attempts + 1, requestId })));
+    }
+    else unpersistedCalls++;
+    await licenseLimiter.acquire(ctx.run.customerId);
+    try {
+      await ctx.sideEffect(
+        licenses.path === 'graph' ? 'assignLicense' : 'licenseUpdates',
+        () => licenses.change(userId, change, requestId),
+        (result) => ({
+          msRequestId: licenses.path === 'partnerCenter' ? result.requestId : undefined,
+          correlationId: result.correlationId,
+          summary: `user ${userId}: add [${change.add ?? ''}] remove [${change.remove ?? ''}]`,
+        }),
+        { userId, msRequestId: licenses.path === 'partnerCenter' ? requestId : undefined },
+      );
+      lastError = undefined;
+    } catch (error) {
+      const understood = understandFailure(error);
+      if ('problem' in understood) return finish(understood.problem, understood.text, held);
+      lastError = { ...understood, triedToAdd: change.add !== undefined };
+    }
+  }
+}
+
+/** Classifies a failed license call: a user problem, or an error the read-back settles. Throws what must stop the run. */
+function understandFailure(error: unknown): { problem: UserProblemCode; text: string } | { transient: boolean; text: string } {
+  if (!isApiError(error) || isAuthFailure(error)) throw error;
+  const text = describeError(error);
+  if (error.retryable) return { transient: true, text };
+  const reasons = (error.data ?? []).map(String);
+  if (reasons.includes('InvalidUsageLocationException')) return { problem: 'noUsageLocation', text };
+  if (reasons.includes('LicenseInheritedFromGroupException')) return { problem: 'groupInherited', text };
+  return { transient: false, text };
+}
+
+async function done(ctx: RunContext, userId: string, calls: number): Promise<UserOutcome> {
+  await ctx.save((run) => withUser(run, userId, (user) => ({ id: user.id, state: 'done', attempts: user.attempts + calls })));
+  return 'done';
+}
+
+async function fail(
+  ctx: RunContext,
+  userId: string,
+  code: UserProblemCode,
+  detail: string,
+  held: UserLicenses | undefined,
+  calls: number,
+): Promise<UserOutcome> {
+  await ctx.save((run) =>
+    withUser(run, userId, (user) => ({
+      ...user,
+      attempts: user.attempts + calls,
+      state: 'failed',
+      requestId: undefined,
+      upn: held?.userPrincipalName ?? user.upn,
+      problem: { code, detail: detail.slice(0, 200) },
+    })),
+  );
+  return 'failed';
+}
+
+function withUser(run: MigrationRun, userId: string, change: (user: UserProgress) => UserProgress): MigrationRun {
+  return { ...run, users: run.users.map((user) => (user.id === userId ? change(user) : user)) };
+}
+
+function describeHeld(hasNew: boolean, hasKaizala: boolean): string {
+  if (hasNew && hasKaizala) return 'both licenses';
+  if (hasKaizala) return 'only Kaizala Pro';
+  return 'neither license';
+}
+
+function lineTitle(run: MigrationRun, skuId: string): string {
+  return run.lines.find((line) => line.skuId === skuId)?.title ?? skuId;
+}
