@@ -4,14 +4,9 @@
  * scan summary go to stderr, so the output can be piped. Works against whatever backend the bot uses: the embedded
  * sandbox (default), a running sandbox (PARTNER_CENTER_BASE_URL + GRAPH_BASE_URL) or live Partner Center.
  */
-import axios from 'axios';
+import { connectBackend } from '../bot/backend';
 import { ConfigError, environmentWithDotEnv, loadConfig, type PartnerCenterConfig } from '../bot/config';
-import { startSandbox, type RunningSandbox } from '../sandbox/server';
-import { createTokenSources } from '../services/auth';
-import { GraphClient } from '../services/graph';
-import { AdaptiveConcurrencyLimiter, ApiHttp } from '../services/http';
 import { createLogger, type Logger } from '../services/logging';
-import { PartnerCenterClient } from '../services/partnerCenter';
 import {
   ExpiringReport,
   ExpiryScanner,
@@ -148,44 +143,19 @@ export interface OpenScanCli {
 }
 
 /**
- * Builds the clients, store, scanner and report the way the bot does: an embedded sandbox on a free port when
- * sandbox mode has no base URL, else the configured endpoints with sandbox or MSAL tokens.
+ * Builds the clients (through the bot's own `connectBackend`), store, scanner and report: an embedded sandbox on a
+ * free port when sandbox mode has no base URL, else the configured endpoints with sandbox or MSAL tokens.
  */
 export async function openScanCli(settings: ScanCliSettings): Promise<OpenScanCli> {
-  const { partnerCenter: pc, logger } = settings;
-  let sandbox: RunningSandbox | undefined;
-  let partnerCenterBaseUrl = pc.partnerCenterBaseUrl;
-  let graphBaseUrl = pc.graphBaseUrl;
-  if (pc.mode === 'sandbox' && (partnerCenterBaseUrl === undefined || graphBaseUrl === undefined)) {
-    sandbox = await startSandbox({ port: 0, dataDir: settings.dataDir });
-    partnerCenterBaseUrl = sandbox.partnerCenterBaseUrl;
-    graphBaseUrl = sandbox.graphBaseUrl;
-    logger.info('Started an embedded sandbox for this scan', { url: sandbox.url });
-  }
-  if (partnerCenterBaseUrl === undefined || graphBaseUrl === undefined) {
-    throw new ConfigError(['PARTNER_CENTER_BASE_URL and GRAPH_BASE_URL are needed']);
-  }
-
+  const { logger } = settings;
+  // A free port for an embedded sandbox, so the CLI never collides with a running bot's sandbox.
+  const backend = await connectBackend({ ...settings.partnerCenter, sandboxPort: 0 }, settings.dataDir, logger);
   const store = await openStore(settings.store);
-  const tokens = createTokenSources({
-    mode: pc.mode,
-    tenantId: pc.partnerTenantId,
-    clientId: pc.clientId,
-    clientSecret: pc.clientSecret,
-    certificate: pc.certificate,
-    refreshToken: pc.refreshToken,
-  });
-  const limiter = new AdaptiveConcurrencyLimiter({ maxConcurrency: 4 });
-  const http = new ApiHttp({
-    axios: axios.create(),
-    onThrottled: () => limiter.recordThrottle(),
-    logger: { logRequest: (entry) => logger.debug('HTTP', { ...entry }) },
-  });
   const scanner = new ExpiryScanner({
-    partnerCenter: new PartnerCenterClient({ http, baseUrl: partnerCenterBaseUrl, getToken: tokens.partnerCenter, getUserToken: tokens.partnerCenterUser }),
-    graph: new GraphClient({ http, baseUrl: graphBaseUrl, getToken: tokens.graph }),
+    partnerCenter: backend.partnerCenter,
+    graph: backend.graph,
     store,
-    limiter,
+    limiter: backend.limiter,
     logger,
     timeZone: settings.timeZone,
   });
@@ -195,7 +165,7 @@ export async function openScanCli(settings: ScanCliSettings): Promise<OpenScanCl
     store,
     async close() {
       await store.close();
-      await sandbox?.close();
+      await backend.close();
     },
   };
 }
