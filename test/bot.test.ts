@@ -111,4 +111,13 @@ describe('a bot restricted to the partner tenant', () => {
     expect(connector.cards()).toHaveLength(0);
     expect(connector.texts()).toEqual(["This bot only serves users of the partner's own organization."]);
   });
+
+  it('answers a card action from another tenant with a typed error and runs nothing', async () => {
+    connector.clear();
+    const stranger = { serviceUrl: connector.url, tenantId: '99999999-9999-9999-9999-999999999999' };
+    const response = await postActivity(bot.url, executeActivity('approvalApprove', { requestId: 'r1', version: 1 }, stranger));
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ statusCode: 403, type: 'application/vnd.microsoft.error', value: { code: 'TenantNotAllowed' } });
+    expect(connector.sent).toHaveLength(0);
+  });
 });
