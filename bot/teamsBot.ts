@@ -90,7 +90,7 @@ export class KaizalaBot extends TeamsActivityHandler {
       const refusal = t(toLocale(context.activity.locale), 'tenantNotAllowed');
       if (context.activity.type === 'message') await context.sendActivity(refusal);
       if (context.activity.type === 'invoke') {
-        await context.sendActivity({ type: 'invokeResponse', value: { status: 200, body: errorResponse(403, 'TenantNotAllowed', refusal) } });
+        await context.sendActivity({ type: 'invokeResponse', value: { status: 403, body: errorResponse(403, 'TenantNotAllowed', refusal) } });
       }
       return;
     }

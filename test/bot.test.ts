@@ -116,7 +116,7 @@ describe('a bot restricted to the partner tenant', () => {
     connector.clear();
     const stranger = { serviceUrl: connector.url, tenantId: '99999999-9999-9999-9999-999999999999' };
     const response = await postActivity(bot.url, executeActivity('approvalApprove', { requestId: 'r1', version: 1 }, stranger));
-    expect(response.status).toBe(200);
+    expect(response.status).toBe(403);
     expect(response.body).toMatchObject({ statusCode: 403, type: 'application/vnd.microsoft.error', value: { code: 'TenantNotAllowed' } });
     expect(connector.sent).toHaveLength(0);
   });
