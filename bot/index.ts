@@ -59,12 +59,16 @@ const EXPIRY_SWEEP_INTERVAL_MS = 15 * 60_000;
 
 /**
  * The one composition root: config → store → Partner Center backend → Teams adapter and messenger → use cases
- * (scan, alerts, approvals) → dialogs and card actions → bot → HTTP server.
+ * (scan, alerts, approvals, migration runs) → dialogs and card actions → bot → HTTP server.
  */
 export async function startBot(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningBot> {
+  // Read before anything is opened, so a broken price list stops startup with nothing half-started.
+  const prices = config.approvals.priceListPath
+    ? { list: PriceList.load(config.approvals.priceListPath), market: config.partnerCenter.country }
+    : undefined;
   const store = await openStore(config.store);
   const backend = await connectBackend(config.partnerCenter, config.dataDir, logger);
-  // Leases (the scan, later migration runs) name their holder, so two instances never run the same work.
+  // Leases (the scan, migration runs) name their holder, so two instances never run the same work.
   const instanceId = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const timeZone = config.alerts.timeZone;
 
@@ -104,9 +108,6 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
 
   // Plans, approvals and the wizard.
   const approvers = new Approvers(config.approvals.approvers);
-  const prices = config.approvals.priceListPath
-    ? { list: PriceList.load(config.approvals.priceListPath), market: config.partnerCenter.country }
-    : undefined;
   const directory = new GraphTenantDirectory(backend.graph);
   const subscriptions = new KaizalaSubscriptions(store);
   // Approved requests become migration runs: buy, move every license, verify, suspend — exactly once.
