@@ -19,31 +19,72 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The Agents Playground CLI against a bot endpoint, in its own working folder (it writes devTools/ there). */
-export async function startPlayground(botEndpoint: string): Promise<{ url: string; stop(): Promise<void> }> {
+export interface RunningPlayground {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The mock users `scripts/playground.mjs --as` knows (the Playground's own default user is alex). */
+export type PlaygroundUser = 'alex' | 'megan' | 'adele' | 'isaiah' | 'patti' | 'lynne';
+
+/**
+ * The Agents Playground CLI against a bot endpoint. Without `as`, it runs as its default user (Alex Wilber) in its
+ * own working folder (it writes devTools/ there). With `as`, it is started through `scripts/playground.mjs --as`,
+ * so the test exercises the same configuration file a developer gets from `npm run playground -- --as megan`.
+ */
+export async function startPlayground(botEndpoint: string, options: { as?: PlaygroundUser } = {}): Promise<RunningPlayground> {
   const port = await freePort();
-  const cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'kma-playground-'));
-  const cli = require.resolve('@microsoft/m365agentsplayground/cli.js');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [cli, '--app-endpoint', botEndpoint, '--channel-id', 'msteams', '--port', String(port), '--disable-telemetry'],
-    { cwd, env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const common = ['--port', String(port)];
+  let child: ChildProcess;
+  let cwd: string | undefined;
+  if (options.as === undefined) {
+    cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'kma-playground-'));
+    const cli = require.resolve('@microsoft/m365agentsplayground/cli.js');
+    child = spawn(process.execPath, [cli, '--app-endpoint', botEndpoint, '--channel-id', 'msteams', '--disable-telemetry', ...common], {
+      cwd,
+      env: { ...process.env, TEAMSAPPTESTER_BROWSER: 'none' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+  } else {
+    const launcher = path.resolve(__dirname, '../../scripts/playground.mjs');
+    child = spawn(process.execPath, [launcher, '--as', options.as, ...common], {
+      cwd: path.resolve(__dirname, '../..'),
+      env: { ...process.env, BOT_ENDPOINT: botEndpoint },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // The launcher spawns the CLI as its own child: a process group lets stop() end both.
+      detached: true,
+    });
+  }
+  let output = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('the Playground did not start within 30 s')), 30_000);
+    const timer = setTimeout(() => reject(new Error(`the Playground did not start within 30 s:\n${output}`)), 30_000);
     child.stdout?.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes(`Listening on ${port}`)) {
+      output += chunk.toString();
+      if (output.includes(`Listening on ${port}`)) {
         clearTimeout(timer);
         resolve();
       }
     });
-    child.once('exit', (code) => reject(new Error(`the Playground exited with ${code}`)));
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the Playground exited with ${code}:\n${output}`));
+    });
   });
+  // The launcher names the temporary folder it wrote the configuration to; it is removed with the Playground.
+  cwd ??= /configuration in (\S+?)\)/.exec(output)?.[1];
   return {
     url: `http://127.0.0.1:${port}`,
     stop: async () => {
-      child.kill('SIGTERM');
-      fs.rmSync(cwd, { recursive: true, force: true });
+      if (child.exitCode === null && child.pid !== undefined) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        process.kill(-child.pid, 'SIGTERM');
+        await exited;
+      }
+      if (cwd !== undefined) fs.rmSync(cwd, { recursive: true, force: true });
     },
   };
 }
