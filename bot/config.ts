@@ -1,15 +1,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as dotenv from 'dotenv';
-import { AlertSettings, readAlertSettings } from '../services/alerts/settings';
+import { z } from 'zod';
+import { ALERT_VARIABLES, alertSettingsOf, type AlertSettings } from '../services/alerts/settings';
 import { parseApproverList } from '../services/approvals/approvers';
+import { isGuid, isObjectId } from '../services/domain/ids';
 
 /**
  * Every setting of the bot, read once from the environment (and an optional `.env`), validated and frozen.
  * Nothing else in the project reads `process.env`.
  */
 export interface Config {
-  readonly nodeEnv: string;
+  /** NODE_ENV normalized: any case of `production` or `prod` is production (see NODE_ENVS). */
+  readonly nodeEnv: 'production' | 'development' | 'test';
   readonly port: number;
   /** 127.0.0.1 in local mode (no app id), all interfaces otherwise. */
   readonly host: string;
@@ -88,205 +91,337 @@ export class ConfigError extends Error {
   }
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * The spellings of NODE_ENV, compared case-insensitively. Anything else is refused rather than guessed: a typo
+ * must not start a production bot in a development posture.
+ */
+const NODE_ENVS: Readonly<Record<string, 'production' | 'development' | 'test'>> = {
+  production: 'production',
+  prod: 'production',
+  development: 'development',
+  dev: 'development',
+  test: 'test',
+};
 
-/** Collects problems instead of throwing at the first one. */
-class EnvReader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
+// Field schemas. Each reports a bad value and falls back to its default, so that every other variable (and every
+// combination below) is still checked and the operator sees all problems at once. A field's issue message
+// continues the variable's name (`="x" must be …`); problemLine puts the name in front.
 
-  string(name: string, fallback = ''): string {
-    const raw = this.env[name];
-    return raw === undefined || raw.trim() === '' ? fallback : raw.trim();
-  }
+const trimmed = (raw: string | undefined): string => raw?.trim() ?? '';
 
-  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.string(name, fallback);
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    this.problems.push(`${name}="${value}" must be one of: ${allowed.join(', ')}`);
-    return fallback;
-  }
+function text(fallback = '') {
+  return z
+    .string()
+    .optional()
+    .transform((raw) => trimmed(raw) || fallback);
+}
 
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.string(name);
-    if (raw === '') return fallback;
-    const value = Number(raw);
-    if (Number.isInteger(value) && value >= min && value <= max) return value;
-    this.problems.push(`${name}="${raw}" must be a whole number from ${min} to ${max}`);
-    return fallback;
-  }
+function oneOf<const T extends string>(allowed: readonly T[], fallback: T) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): T => {
+      const value = trimmed(raw) || fallback;
+      if ((allowed as readonly string[]).includes(value)) return value as T;
+      ctx.addIssue({ code: 'custom', message: `="${value}" must be one of: ${allowed.join(', ')}` });
+      return fallback;
+    });
+}
 
-  url(name: string): string | undefined {
-    const raw = this.string(name);
-    if (raw === '') return undefined;
-    try {
-      const url = new URL(raw);
-      if (url.protocol === 'http:' || url.protocol === 'https:') return raw.replace(/\/+$/, '');
-    } catch {
-      // reported below
-    }
-    this.problems.push(`${name}="${raw}" must be an http(s) URL`);
+function wholeNumber(fallback: number, min: number, max: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = trimmed(raw);
+      if (value === '') return fallback;
+      const parsed = z.coerce.number().int().min(min).max(max).safeParse(value);
+      if (parsed.success) return parsed.data;
+      ctx.addIssue({ code: 'custom', message: `="${value}" must be a whole number from ${min} to ${max}` });
+      return fallback;
+    });
+}
+
+/** An http(s) URL without trailing slashes; undefined when empty. Production additionally needs https (below). */
+function httpUrl() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = trimmed(raw);
+      if (value === '') return undefined;
+      if (z.url({ protocol: /^https?$/ }).safeParse(value).success) return value.replace(/\/+$/, '');
+      ctx.addIssue({ code: 'custom', message: `="${value}" must be an http(s) URL` });
+      return undefined;
+    });
+}
+
+function tenantIds() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const values = trimmed(raw)
+        .split(',')
+        .map((value) => value.trim())
+        .filter((value) => value !== '');
+      const bad = values.filter((value) => !isGuid(value));
+      if (bad.length > 0) ctx.addIssue({ code: 'custom', message: ` must be a comma-separated list of tenant GUIDs; not valid: ${bad.join(', ')}` });
+      return values.filter((value) => isGuid(value)).map((value) => value.toLowerCase());
+    });
+}
+
+/** Every environment variable the bot reads, in the order of `.env.example`: the one schema of the configuration. */
+const VARIABLES = {
+  NODE_ENV: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = trimmed(raw);
+      if (value === '') return 'development';
+      const known = NODE_ENVS[value.toLowerCase()];
+      if (known) return known;
+      ctx.addIssue({ code: 'custom', message: `="${value}" must be production (or prod), development (or dev) or test, in any case` });
+      return 'development';
+    }),
+  PORT: wholeNumber(3978, 0, 65535),
+  DATA_DIR: text('./data').transform((dir) => path.resolve(dir)),
+  LOG_LEVEL: oneOf(['debug', 'info', 'warn', 'error'], 'info'),
+  MicrosoftAppId: text(),
+  MicrosoftAppPassword: text(),
+  MicrosoftAppType: oneOf(['MultiTenant', 'SingleTenant', 'UserAssignedMSI'], 'MultiTenant'),
+  MicrosoftAppTenantId: text(),
+  ALLOWED_TENANT_IDS: tenantIds(),
+  STORE: oneOf(['sqlite', 'azure'], 'sqlite'),
+  AZURE_STORAGE_CONNECTION_STRING: text(),
+  AZURE_TABLE_PREFIX: text('kma').transform((prefix, ctx) => {
+    if (/^[A-Za-z][A-Za-z0-9]{0,19}$/.test(prefix)) return prefix;
+    ctx.addIssue({ code: 'custom', message: `="${prefix}" must be 1-20 letters or digits, starting with a letter` });
+    return 'kma';
+  }),
+  PARTNER_CENTER_MODE: oneOf(['sandbox', 'live'], 'sandbox'),
+  PARTNER_CENTER_BASE_URL: httpUrl(),
+  GRAPH_BASE_URL: httpUrl(),
+  SANDBOX_PORT: wholeNumber(3979, 0, 65535),
+  PARTNER_TENANT_ID: text(),
+  PARTNER_CENTER_CLIENT_ID: text(),
+  PARTNER_CENTER_CLIENT_SECRET: text(),
+  PARTNER_CENTER_CERTIFICATE_THUMBPRINT: text(),
+  PARTNER_CENTER_CERTIFICATE_KEY_PATH: text(),
+  PARTNER_CENTER_REFRESH_TOKEN: text(),
+  PARTNER_COUNTRY: text('US').transform((raw, ctx) => {
+    const country = raw.toUpperCase();
+    if (/^[A-Z]{2}$/.test(country)) return country;
+    ctx.addIssue({ code: 'custom', message: `="${country}" must be a two-letter ISO country code, e.g. US or DE` });
+    return 'US';
+  }),
+  ...ALERT_VARIABLES,
+  /** Undefined when not given, so the combinations below can tell "explicit" from "the local-mode default". */
+  APPROVERS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (trimmed(raw) === '') return undefined;
+      const list = parseApproverList(trimmed(raw));
+      if (list.invalid.length > 0) ctx.addIssue({ code: 'custom', message: ` must list Entra object ids or UPNs; not valid: ${list.invalid.join(', ')}` });
+      return list.entries;
+    }),
+  APPROVAL_TTL_DAYS: wholeNumber(7, 1, 90),
+  PRICE_LIST_PATH: text().transform((configured, ctx) => {
+    if (configured === '') return undefined;
+    if (fs.existsSync(path.resolve(configured))) return path.resolve(configured);
+    ctx.addIssue({ code: 'custom', message: `="${configured}" does not exist` });
     return undefined;
+  }),
+  MIGRATION_CONCURRENCY: wholeNumber(3, 1, 8),
+  LICENSE_PATH: oneOf(['graph', 'partnerCenter'], 'graph'),
+  DEADLINE_MARGIN_DAYS: wholeNumber(3, 0, 60),
+  MIGRATION_LEASE_TTL_SECONDS: wholeNumber(60, 15, 600),
+};
+
+type Values = z.output<z.ZodObject<typeof VARIABLES>>;
+
+/** Rules across variables; each problem is a whole sentence. Runs even when single variables were bad (`when`). */
+function checkCombinations(v: Values, ctx: z.RefinementCtx): void {
+  const problem = (message: string) => ctx.addIssue({ code: 'custom', message });
+  const production = v.NODE_ENV === 'production';
+  const localMode = v.MicrosoftAppId === '';
+  const live = v.PARTNER_CENTER_MODE === 'live';
+
+  if (localMode && production) {
+    problem('MicrosoftAppId is empty but NODE_ENV=production: a production bot must authenticate (set MicrosoftAppId and its credential)');
+  }
+  if (localMode && live) {
+    problem('MicrosoftAppId is empty but PARTNER_CENTER_MODE=live: a bot that buys real subscriptions must authenticate its callers (set MicrosoftAppId and its credential)');
+  }
+  if (!localMode && !isGuid(v.MicrosoftAppId)) problem(`MicrosoftAppId="${v.MicrosoftAppId}" must be the bot's Microsoft Entra app id (a GUID)`);
+  if (!localMode && v.MicrosoftAppType !== 'UserAssignedMSI' && v.MicrosoftAppPassword === '') {
+    problem('MicrosoftAppPassword is required when MicrosoftAppId is set (or use MicrosoftAppType=UserAssignedMSI)');
+  }
+  if (!localMode && v.MicrosoftAppType !== 'MultiTenant' && !isGuid(v.MicrosoftAppTenantId)) {
+    problem(`MicrosoftAppTenantId must be a tenant GUID when MicrosoftAppType=${v.MicrosoftAppType}`);
+  }
+  if (!localMode && v.ALLOWED_TENANT_IDS.length === 0) {
+    problem('ALLOWED_TENANT_IDS is required when MicrosoftAppId is set: the partner tenant id(s) whose users may use the bot');
+  }
+  if (v.STORE === 'azure' && v.AZURE_STORAGE_CONNECTION_STRING === '') problem('AZURE_STORAGE_CONNECTION_STRING is required when STORE=azure');
+
+  if (!live) {
+    if (production) {
+      problem('PARTNER_CENTER_MODE=sandbox (the default) is not allowed with NODE_ENV=production: set PARTNER_CENTER_MODE=live and its credentials');
+    }
+    if ((v.PARTNER_CENTER_BASE_URL === undefined) !== (v.GRAPH_BASE_URL === undefined)) {
+      problem('PARTNER_CENTER_BASE_URL and GRAPH_BASE_URL go together in sandbox mode (both point at a running sandbox)');
+    }
+  } else {
+    if (!isGuid(v.PARTNER_TENANT_ID)) problem('PARTNER_TENANT_ID must be the partner tenant GUID when PARTNER_CENTER_MODE=live');
+    if (!isGuid(v.PARTNER_CENTER_CLIENT_ID)) problem('PARTNER_CENTER_CLIENT_ID must be the app registration GUID when PARTNER_CENTER_MODE=live');
+    const thumbprint = v.PARTNER_CENTER_CERTIFICATE_THUMBPRINT;
+    const keyPath = v.PARTNER_CENTER_CERTIFICATE_KEY_PATH;
+    const hasCertificate = thumbprint !== '' || keyPath !== '';
+    if (hasCertificate && (thumbprint === '' || keyPath === '')) {
+      problem('PARTNER_CENTER_CERTIFICATE_THUMBPRINT and PARTNER_CENTER_CERTIFICATE_KEY_PATH go together');
+    } else if (hasCertificate && !fs.existsSync(keyPath)) {
+      problem(`PARTNER_CENTER_CERTIFICATE_KEY_PATH="${keyPath}" does not exist`);
+    }
+    if ((v.PARTNER_CENTER_CLIENT_SECRET !== '') === hasCertificate) {
+      problem('PARTNER_CENTER_MODE=live needs exactly one credential: PARTNER_CENTER_CLIENT_SECRET or a certificate (PARTNER_CENTER_CERTIFICATE_THUMBPRINT + PARTNER_CENTER_CERTIFICATE_KEY_PATH)');
+    }
   }
 
-  guidList(name: string): string[] {
-    const values = this.string(name)
-      .split(',')
-      .map((v) => v.trim())
-      .filter((v) => v !== '');
-    const bad = values.filter((v) => !GUID.test(v));
-    if (bad.length > 0) this.problems.push(`${name} must be a comma-separated list of tenant GUIDs; not valid: ${bad.join(', ')}`);
-    return values.filter((v) => GUID.test(v)).map((v) => v.toLowerCase());
+  // Production talks to Microsoft only over TLS: every endpoint the bot calls must be https.
+  if (production) {
+    for (const name of ['PARTNER_CENTER_BASE_URL', 'GRAPH_BASE_URL'] as const) {
+      const url = v[name];
+      if (url !== undefined && !url.toLowerCase().startsWith('https://')) problem(`${name}="${url}" must be an https:// URL when NODE_ENV=production`);
+    }
+    if (v.STORE === 'azure' && v.AZURE_STORAGE_CONNECTION_STRING !== '' && !usesHttpsOnly(v.AZURE_STORAGE_CONNECTION_STRING)) {
+      // The connection string holds the account key: named, never echoed.
+      problem('AZURE_STORAGE_CONNECTION_STRING must use https endpoints when NODE_ENV=production (DefaultEndpointsProtocol=https, no http:// endpoint, no development storage)');
+    }
   }
+
+  // Approvers decide real purchases once the bot authenticates or buys for real: they must be named explicitly,
+  // and the Agents Playground's mock users (whose ids are not GUIDs) cannot be among them.
+  const why = !localMode ? 'MicrosoftAppId is set' : live ? 'PARTNER_CENTER_MODE=live' : undefined;
+  if (why && (v.APPROVERS === undefined || v.APPROVERS.length === 0)) {
+    problem(`APPROVERS is required when ${why}: the Entra object ids or UPNs of the people who approve migrations`);
+  }
+  const mockUsers = (v.APPROVERS ?? []).filter((entry) => isObjectId(entry) && !isGuid(entry));
+  if (why && mockUsers.length > 0) {
+    problem(`APPROVERS must name real Entra users when ${why}; not Entra object ids (Agents Playground mock users?): ${mockUsers.join(', ')}`);
+  }
+
+  if (v.LICENSE_PATH === 'partnerCenter' && live && v.PARTNER_CENTER_REFRESH_TOKEN === '') {
+    problem('LICENSE_PATH=partnerCenter needs PARTNER_CENTER_REFRESH_TOKEN in live mode (licenseupdates is an App+User call)');
+  }
+}
+
+/** Whether an Azure Storage connection string reaches its endpoints over https only. */
+function usesHttpsOnly(connectionString: string): boolean {
+  const settings = connectionString
+    .split(';')
+    .map((part) => part.split('='))
+    .map(([key, ...value]) => [key.trim().toLowerCase(), value.join('=').trim().toLowerCase()] as const);
+  return settings.every(
+    ([key, value]) =>
+      !(key === 'defaultendpointsprotocol' && value !== 'https') &&
+      !(key.endsWith('endpoint') && !value.startsWith('https://')) &&
+      !(key === 'usedevelopmentstorage' && value === 'true'),
+  );
+}
+
+/** The checked variables as the bot's configuration. */
+function toConfig(v: Values): Config {
+  const localMode = v.MicrosoftAppId === '';
+  const partnerCenter = partnerCenterOf(v);
+  return {
+    nodeEnv: v.NODE_ENV,
+    port: v.PORT,
+    host: localMode ? '127.0.0.1' : '0.0.0.0',
+    dataDir: v.DATA_DIR,
+    logLevel: v.LOG_LEVEL,
+    bot: {
+      appId: v.MicrosoftAppId,
+      appPassword: v.MicrosoftAppPassword,
+      appType: v.MicrosoftAppType,
+      appTenantId: v.MicrosoftAppTenantId,
+      localMode,
+    },
+    store:
+      v.STORE === 'azure'
+        ? { kind: 'azure', connectionString: v.AZURE_STORAGE_CONNECTION_STRING, tablePrefix: v.AZURE_TABLE_PREFIX }
+        : { kind: 'sqlite', dataDir: v.DATA_DIR },
+    allowedTenantIds: v.ALLOWED_TENANT_IDS,
+    partnerCenter,
+    alerts: alertSettingsOf(v),
+    approvals: {
+      // Only local mode (sandbox, no app id) falls back to the Playground's users; the checks above refuse the rest.
+      approvers: v.APPROVERS ?? parseApproverList(PLAYGROUND_APPROVERS).entries,
+      ttlDays: v.APPROVAL_TTL_DAYS,
+      priceListPath: priceListPathOf(v.PRICE_LIST_PATH, partnerCenter.mode),
+    },
+    migration: {
+      concurrency: v.MIGRATION_CONCURRENCY,
+      licensePath: v.LICENSE_PATH,
+      deadlineMarginDays: v.DEADLINE_MARGIN_DAYS,
+      leaseTtlSeconds: v.MIGRATION_LEASE_TTL_SECONDS,
+    },
+  };
+}
+
+/** The sandbox ships a sample price list (found from the project folder); live mode shows prices only when the partner loads its own. */
+function priceListPathOf(configured: string | undefined, mode: 'sandbox' | 'live'): string | undefined {
+  if (configured !== undefined) return configured;
+  const sample = path.resolve(SANDBOX_PRICE_LIST);
+  return mode === 'sandbox' && fs.existsSync(sample) ? sample : undefined;
+}
+
+function partnerCenterOf(v: Values): PartnerCenterConfig {
+  const common = { sandboxPort: v.SANDBOX_PORT, country: v.PARTNER_COUNTRY };
+  if (v.PARTNER_CENTER_MODE === 'sandbox') {
+    return {
+      mode: 'sandbox',
+      ...common,
+      partnerCenterBaseUrl: v.PARTNER_CENTER_BASE_URL,
+      graphBaseUrl: v.GRAPH_BASE_URL,
+      partnerTenantId: v.PARTNER_TENANT_ID || SANDBOX_PARTNER_TENANT_ID,
+      clientId: v.PARTNER_CENTER_CLIENT_ID || SANDBOX_CLIENT_ID,
+    };
+  }
+  const thumbprint = v.PARTNER_CENTER_CERTIFICATE_THUMBPRINT;
+  const privateKeyPath = v.PARTNER_CENTER_CERTIFICATE_KEY_PATH;
+  return {
+    mode: 'live',
+    ...common,
+    partnerCenterBaseUrl: v.PARTNER_CENTER_BASE_URL ?? LIVE_PARTNER_CENTER_BASE_URL,
+    graphBaseUrl: v.GRAPH_BASE_URL ?? LIVE_GRAPH_BASE_URL,
+    partnerTenantId: v.PARTNER_TENANT_ID,
+    clientId: v.PARTNER_CENTER_CLIENT_ID,
+    clientSecret: v.PARTNER_CENTER_CLIENT_SECRET || undefined,
+    certificate: thumbprint !== '' || privateKeyPath !== '' ? { thumbprint, privateKeyPath } : undefined,
+    refreshToken: v.PARTNER_CENTER_REFRESH_TOKEN || undefined,
+  };
+}
+
+const CONFIG_SCHEMA = z.object(VARIABLES).superRefine(checkCombinations, { when: () => true }).transform(toConfig);
+
+/**
+ * A problem as the operator reads it: field issues continue the variable's name, combination issues are whole.
+ * Control characters in echoed values are escaped, so each problem stays one line of the log.
+ */
+function problemLine(issue: z.core.$ZodIssue): string {
+  const name = issue.path.map(String).join('.');
+  const line = name === '' ? issue.message : issue.code === 'custom' ? `${name}${issue.message}` : `${name}: ${issue.message}`;
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Reads and validates the configuration; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env): Config {
-  const read = new EnvReader(env);
-  const nodeEnv = read.string('NODE_ENV', 'development');
-  const appId = read.string('MicrosoftAppId');
-  const appPassword = read.string('MicrosoftAppPassword');
-  const appType = read.oneOf('MicrosoftAppType', ['MultiTenant', 'SingleTenant', 'UserAssignedMSI'] as const, 'MultiTenant');
-  const appTenantId = read.string('MicrosoftAppTenantId');
-  const localMode = appId === '';
-
-  if (localMode && nodeEnv === 'production') {
-    read.problems.push('MicrosoftAppId is empty but NODE_ENV=production: a production bot must authenticate (set MicrosoftAppId and its credential)');
-  }
-  if (!localMode && !GUID.test(appId)) read.problems.push(`MicrosoftAppId="${appId}" must be the bot's Microsoft Entra app id (a GUID)`);
-  if (!localMode && appType !== 'UserAssignedMSI' && appPassword === '') {
-    read.problems.push('MicrosoftAppPassword is required when MicrosoftAppId is set (or use MicrosoftAppType=UserAssignedMSI)');
-  }
-  if (!localMode && appType !== 'MultiTenant' && !GUID.test(appTenantId)) {
-    read.problems.push(`MicrosoftAppTenantId must be a tenant GUID when MicrosoftAppType=${appType}`);
-  }
-
-  const dataDir = path.resolve(read.string('DATA_DIR', './data'));
-  const storeKind = read.oneOf('STORE', ['sqlite', 'azure'] as const, 'sqlite');
-  const connectionString = read.string('AZURE_STORAGE_CONNECTION_STRING');
-  if (storeKind === 'azure' && connectionString === '') {
-    read.problems.push('AZURE_STORAGE_CONNECTION_STRING is required when STORE=azure');
-  }
-  const tablePrefix = read.string('AZURE_TABLE_PREFIX', 'kma');
-  if (!/^[A-Za-z][A-Za-z0-9]{0,19}$/.test(tablePrefix)) {
-    read.problems.push(`AZURE_TABLE_PREFIX="${tablePrefix}" must be 1-20 letters or digits, starting with a letter`);
-  }
-
-  const allowedTenantIds = read.guidList('ALLOWED_TENANT_IDS');
-  if (!localMode && allowedTenantIds.length === 0) {
-    read.problems.push('ALLOWED_TENANT_IDS is required when MicrosoftAppId is set: the partner tenant id(s) whose users may use the bot');
-  }
-
-  const partnerCenter = readPartnerCenter(read);
-
-  const alerts = readAlertSettings(env);
-  read.problems.push(...alerts.problems);
-
-  const approverList = parseApproverList(read.string('APPROVERS', localMode ? PLAYGROUND_APPROVERS : ''));
-  if (approverList.invalid.length > 0) {
-    read.problems.push(`APPROVERS must list Entra object ids or UPNs; not valid: ${approverList.invalid.join(', ')}`);
-  }
-  if (!localMode && approverList.entries.length === 0) {
-    read.problems.push('APPROVERS is required when MicrosoftAppId is set: the Entra object ids or UPNs of the people who approve migrations');
-  }
-  const priceListPath = readPriceListPath(read, partnerCenter.mode);
-  const licensePath = read.oneOf('LICENSE_PATH', ['graph', 'partnerCenter'] as const, 'graph');
-  if (licensePath === 'partnerCenter' && partnerCenter.mode === 'live' && !partnerCenter.refreshToken) {
-    read.problems.push('LICENSE_PATH=partnerCenter needs PARTNER_CENTER_REFRESH_TOKEN in live mode (licenseupdates is an App+User call)');
-  }
-
-  const config: Config = {
-    nodeEnv,
-    port: read.integer('PORT', 3978, 0, 65535),
-    host: localMode ? '127.0.0.1' : '0.0.0.0',
-    dataDir,
-    logLevel: read.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'] as const, 'info'),
-    bot: { appId, appPassword, appType, appTenantId, localMode },
-    store: storeKind === 'azure' ? { kind: 'azure', connectionString, tablePrefix } : { kind: 'sqlite', dataDir },
-    allowedTenantIds,
-    partnerCenter,
-    alerts: alerts.settings,
-    approvals: {
-      approvers: approverList.entries,
-      ttlDays: read.integer('APPROVAL_TTL_DAYS', 7, 1, 90),
-      priceListPath,
-    },
-    migration: {
-      concurrency: read.integer('MIGRATION_CONCURRENCY', 3, 1, 8),
-      licensePath,
-      deadlineMarginDays: read.integer('DEADLINE_MARGIN_DAYS', 3, 0, 60),
-      leaseTtlSeconds: read.integer('MIGRATION_LEASE_TTL_SECONDS', 60, 15, 600),
-    },
-  };
-  if (read.problems.length > 0) throw new ConfigError(read.problems);
-  return deepFreeze(config);
-}
-
-/** The sandbox ships a sample price list (found from the project folder); live mode shows prices only when the partner loads its own. */
-function readPriceListPath(read: EnvReader, mode: 'sandbox' | 'live'): string | undefined {
-  const configured = read.string('PRICE_LIST_PATH');
-  const file = configured !== '' ? path.resolve(configured) : mode === 'sandbox' ? path.resolve(SANDBOX_PRICE_LIST) : undefined;
-  if (file !== undefined && !fs.existsSync(file)) {
-    if (configured !== '') read.problems.push(`PRICE_LIST_PATH="${configured}" does not exist`);
-    else return undefined;
-  }
-  return file;
-}
-
-function readPartnerCenter(read: EnvReader): PartnerCenterConfig {
-  const mode = read.oneOf('PARTNER_CENTER_MODE', ['sandbox', 'live'] as const, 'sandbox');
-  const partnerCenterBaseUrl = read.url('PARTNER_CENTER_BASE_URL');
-  const graphBaseUrl = read.url('GRAPH_BASE_URL');
-  const sandboxPort = read.integer('SANDBOX_PORT', 3979, 0, 65535);
-  const country = read.string('PARTNER_COUNTRY', 'US').toUpperCase();
-  if (!/^[A-Z]{2}$/.test(country)) read.problems.push(`PARTNER_COUNTRY="${country}" must be a two-letter ISO country code, e.g. US or DE`);
-
-  if (mode === 'sandbox') {
-    if (read.string('NODE_ENV') === 'production') {
-      read.problems.push('PARTNER_CENTER_MODE=sandbox (the default) is not allowed with NODE_ENV=production: set PARTNER_CENTER_MODE=live and its credentials');
-    }
-    if ((partnerCenterBaseUrl === undefined) !== (graphBaseUrl === undefined)) {
-      read.problems.push('PARTNER_CENTER_BASE_URL and GRAPH_BASE_URL go together in sandbox mode (both point at a running sandbox)');
-    }
-    return {
-      mode,
-      partnerCenterBaseUrl,
-      graphBaseUrl,
-      sandboxPort,
-      country,
-      partnerTenantId: read.string('PARTNER_TENANT_ID', SANDBOX_PARTNER_TENANT_ID),
-      clientId: read.string('PARTNER_CENTER_CLIENT_ID', SANDBOX_CLIENT_ID),
-    };
-  }
-
-  const partnerTenantId = read.string('PARTNER_TENANT_ID');
-  const clientId = read.string('PARTNER_CENTER_CLIENT_ID');
-  const clientSecret = read.string('PARTNER_CENTER_CLIENT_SECRET') || undefined;
-  const thumbprint = read.string('PARTNER_CENTER_CERTIFICATE_THUMBPRINT');
-  const privateKeyPath = read.string('PARTNER_CENTER_CERTIFICATE_KEY_PATH');
-  if (!GUID.test(partnerTenantId)) read.problems.push('PARTNER_TENANT_ID must be the partner tenant GUID when PARTNER_CENTER_MODE=live');
-  if (!GUID.test(clientId)) read.problems.push('PARTNER_CENTER_CLIENT_ID must be the app registration GUID when PARTNER_CENTER_MODE=live');
-  const hasCertificate = thumbprint !== '' || privateKeyPath !== '';
-  if (hasCertificate && (thumbprint === '' || privateKeyPath === '')) {
-    read.problems.push('PARTNER_CENTER_CERTIFICATE_THUMBPRINT and PARTNER_CENTER_CERTIFICATE_KEY_PATH go together');
-  } else if (hasCertificate && !fs.existsSync(privateKeyPath)) {
-    read.problems.push(`PARTNER_CENTER_CERTIFICATE_KEY_PATH="${privateKeyPath}" does not exist`);
-  }
-  if (Boolean(clientSecret) === hasCertificate) {
-    read.problems.push('PARTNER_CENTER_MODE=live needs exactly one credential: PARTNER_CENTER_CLIENT_SECRET or a certificate (PARTNER_CENTER_CERTIFICATE_THUMBPRINT + PARTNER_CENTER_CERTIFICATE_KEY_PATH)');
-  }
-  return {
-    mode,
-    partnerCenterBaseUrl: partnerCenterBaseUrl ?? LIVE_PARTNER_CENTER_BASE_URL,
-    graphBaseUrl: graphBaseUrl ?? LIVE_GRAPH_BASE_URL,
-    sandboxPort,
-    country,
-    partnerTenantId,
-    clientId,
-    clientSecret,
-    certificate: hasCertificate ? { thumbprint, privateKeyPath } : undefined,
-    refreshToken: read.string('PARTNER_CENTER_REFRESH_TOKEN') || undefined,
-  };
+  const parsed = CONFIG_SCHEMA.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map(problemLine));
+  return deepFreeze(parsed.data);
 }
 
 /** The process environment with `.env` (if present) filled in underneath it; real variables win. */

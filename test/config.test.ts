@@ -10,6 +10,23 @@ function problemsOf(env: Record<string, string>): string[] {
   throw new Error('expected a ConfigError');
 }
 
+/** An authenticating bot: app id, its secret, the partner tenant and explicit approvers. */
+const AUTHENTICATED = {
+  MicrosoftAppId: '11111111-2222-3333-4444-555555555555',
+  MicrosoftAppPassword: 'not-a-real-secret',
+  ALLOWED_TENANT_IDS: '00000000-0000-0000-0000-0000000000a1',
+  APPROVERS: 'approver@contoso.com',
+};
+
+/** Live Partner Center with its credential, run by an authenticating bot (live mode requires one). */
+const LIVE = {
+  ...AUTHENTICATED,
+  PARTNER_CENTER_MODE: 'live',
+  PARTNER_TENANT_ID: '11111111-0000-0000-0000-000000000001',
+  PARTNER_CENTER_CLIENT_ID: '11111111-0000-0000-0000-000000000002',
+  PARTNER_CENTER_CLIENT_SECRET: 'not-a-real-secret',
+};
+
 describe('configuration', () => {
   it('runs with embedded defaults in local mode on loopback', () => {
     const config = loadConfig({});
@@ -79,12 +96,6 @@ describe('configuration', () => {
   });
 
   describe('Partner Center backend', () => {
-    const live = {
-      PARTNER_CENTER_MODE: 'live',
-      PARTNER_TENANT_ID: '11111111-0000-0000-0000-000000000001',
-      PARTNER_CENTER_CLIENT_ID: '11111111-0000-0000-0000-000000000002',
-      PARTNER_CENTER_CLIENT_SECRET: 'not-a-real-secret',
-    };
 
     it('defaults to the embedded sandbox', () => {
       const { partnerCenter } = loadConfig({});
@@ -106,20 +117,20 @@ describe('configuration', () => {
     });
 
     it('talks to Microsoft in live mode', () => {
-      const { partnerCenter } = loadConfig(live);
+      const { partnerCenter } = loadConfig(LIVE);
       expect(partnerCenter.partnerCenterBaseUrl).toBe('https://api.partnercenter.microsoft.com/v1');
       expect(partnerCenter.graphBaseUrl).toBe('https://graph.microsoft.com/v1.0');
       expect(partnerCenter.clientSecret).toBe('not-a-real-secret');
     });
 
     it('needs the partner tenant, the app and exactly one credential in live mode', () => {
-      expect(problemsOf({ PARTNER_CENTER_MODE: 'live' })).toEqual([
+      expect(problemsOf({ ...AUTHENTICATED, PARTNER_CENTER_MODE: 'live' })).toEqual([
         'PARTNER_TENANT_ID must be the partner tenant GUID when PARTNER_CENTER_MODE=live',
         'PARTNER_CENTER_CLIENT_ID must be the app registration GUID when PARTNER_CENTER_MODE=live',
         expect.stringContaining('needs exactly one credential'),
       ]);
       expect(
-        problemsOf({ ...live, PARTNER_CENTER_CERTIFICATE_THUMBPRINT: 'AB12', PARTNER_CENTER_CERTIFICATE_KEY_PATH: '/nonexistent/key.pem' }),
+        problemsOf({ ...LIVE, PARTNER_CENTER_CERTIFICATE_THUMBPRINT: 'AB12', PARTNER_CENTER_CERTIFICATE_KEY_PATH: '/nonexistent/key.pem' }),
       ).toEqual([
         'PARTNER_CENTER_CERTIFICATE_KEY_PATH="/nonexistent/key.pem" does not exist',
         expect.stringContaining('needs exactly one credential'),
@@ -127,7 +138,7 @@ describe('configuration', () => {
     });
 
     it('rejects a malformed URL and country', () => {
-      expect(problemsOf({ ...live, PARTNER_CENTER_BASE_URL: 'ftp://x', PARTNER_COUNTRY: 'Germany' })).toEqual([
+      expect(problemsOf({ ...LIVE, PARTNER_CENTER_BASE_URL: 'ftp://x', PARTNER_COUNTRY: 'Germany' })).toEqual([
         'PARTNER_CENTER_BASE_URL="ftp://x" must be an http(s) URL',
         'PARTNER_COUNTRY="GERMANY" must be a two-letter ISO country code, e.g. US or DE',
       ]);
@@ -162,8 +173,8 @@ describe('configuration', () => {
         'PARTNER_TIMEZONE="Mars/Olympus" must be an IANA time zone, e.g. UTC or Europe/Berlin',
         expect.stringContaining('ALERT_SCHEDULE="every morning" must be a cron pattern'),
         'APPROVERS must list Entra object ids or UPNs; not valid: bob',
-        'PRICE_LIST_PATH="/nonexistent.csv" does not exist',
         'APPROVAL_TTL_DAYS="0" must be a whole number from 1 to 90',
+        'PRICE_LIST_PATH="/nonexistent.csv" does not exist',
       ]);
     });
 
@@ -183,6 +194,67 @@ describe('configuration', () => {
     });
   });
 
+  describe('unsafe configurations', () => {
+    it.each(['production', 'Production', 'PRODUCTION', 'prod', 'PROD', ' Prod '])('reads NODE_ENV=%j as production, whatever its case', (nodeEnv) => {
+      expect(loadConfig({ ...LIVE, NODE_ENV: nodeEnv }).nodeEnv).toBe('production');
+      expect(problemsOf({ NODE_ENV: nodeEnv })).toEqual([
+        expect.stringContaining('MicrosoftAppId is empty but NODE_ENV=production'),
+        expect.stringContaining('PARTNER_CENTER_MODE=sandbox (the default) is not allowed with NODE_ENV=production'),
+      ]);
+    });
+
+    it('reads development and test in any case, and refuses any other NODE_ENV instead of guessing', () => {
+      expect(loadConfig({ NODE_ENV: 'Dev' }).nodeEnv).toBe('development');
+      expect(loadConfig({ NODE_ENV: 'TEST' }).nodeEnv).toBe('test');
+      expect(loadConfig({}).nodeEnv).toBe('development');
+      expect(problemsOf({ NODE_ENV: 'prodution' })).toEqual(['NODE_ENV="prodution" must be production (or prod), development (or dev) or test, in any case']);
+    });
+
+    it('refuses live Partner Center without an app id and without explicit approvers (never the Playground users)', () => {
+      const unauthenticated = { ...LIVE, MicrosoftAppId: '', MicrosoftAppPassword: '', ALLOWED_TENANT_IDS: '', APPROVERS: '' };
+      expect(problemsOf(unauthenticated)).toEqual([
+        'MicrosoftAppId is empty but PARTNER_CENTER_MODE=live: a bot that buys real subscriptions must authenticate its callers (set MicrosoftAppId and its credential)',
+        'APPROVERS is required when PARTNER_CENTER_MODE=live: the Entra object ids or UPNs of the people who approve migrations',
+      ]);
+      expect(problemsOf({ ...LIVE, APPROVERS: '00000000-0000-0000-0000-0000000000021, megan@contoso.com' })).toEqual([
+        'APPROVERS must name real Entra users when MicrosoftAppId is set; not Entra object ids (Agents Playground mock users?): 00000000-0000-0000-0000-0000000000021',
+      ]);
+      expect(loadConfig(LIVE).approvals.approvers).toEqual(['approver@contoso.com']);
+    });
+
+    it('requires https for every endpoint in production, and names the connection string without echoing it', () => {
+      const production = { ...LIVE, NODE_ENV: 'Production' };
+      expect(problemsOf({ ...production, PARTNER_CENTER_BASE_URL: 'http://pc.contoso.example/v1', GRAPH_BASE_URL: 'HTTP://graph.contoso.example/v1.0' })).toEqual([
+        'PARTNER_CENTER_BASE_URL="http://pc.contoso.example/v1" must be an https:// URL when NODE_ENV=production',
+        'GRAPH_BASE_URL="HTTP://graph.contoso.example/v1.0" must be an https:// URL when NODE_ENV=production',
+      ]);
+      const https = loadConfig({ ...production, PARTNER_CENTER_BASE_URL: 'https://pc.contoso.example/v1/', GRAPH_BASE_URL: 'https://graph.contoso.example/v1.0' });
+      expect(https.partnerCenter).toMatchObject({ partnerCenterBaseUrl: 'https://pc.contoso.example/v1', graphBaseUrl: 'https://graph.contoso.example/v1.0' });
+
+      const secret = 'AccountKey=c2VjcmV0LWtleQ==';
+      for (const connectionString of [
+        `DefaultEndpointsProtocol=http;AccountName=kma;${secret};EndpointSuffix=core.windows.net`,
+        `DefaultEndpointsProtocol=https;AccountName=kma;${secret};TableEndpoint=http://10.0.0.5:10002/kma`,
+        'UseDevelopmentStorage=true',
+      ]) {
+        const problems = problemsOf({ ...production, STORE: 'azure', AZURE_STORAGE_CONNECTION_STRING: connectionString });
+        expect(problems).toEqual([expect.stringMatching(/^AZURE_STORAGE_CONNECTION_STRING must use https endpoints when NODE_ENV=production/)]);
+        expect(problems.join('\n')).not.toContain('c2VjcmV0');
+      }
+      const azure = loadConfig({ ...production, STORE: 'azure', AZURE_STORAGE_CONNECTION_STRING: `DefaultEndpointsProtocol=https;AccountName=kma;${secret};EndpointSuffix=core.windows.net` });
+      expect(azure.store).toMatchObject({ kind: 'azure' });
+      // Outside production a local sandbox or Azurite over http stays possible.
+      expect(loadConfig({ PARTNER_CENTER_BASE_URL: 'http://127.0.0.1:4000/v1', GRAPH_BASE_URL: 'http://127.0.0.1:4000/graph' }).partnerCenter.mode).toBe('sandbox');
+    });
+
+    it('states each problem on one line that starts with the variable', () => {
+      const problems = problemsOf({ PORT: '-1', NODE_ENV: 'qa', LOG_LEVEL: 'chatty', ALLOWED_TENANT_IDS: 'x\ny', APPROVAL_TTL_DAYS: '1e3' });
+      expect(problems.map((problem) => problem.split('=')[0].split(' ')[0])).toEqual(['NODE_ENV', 'PORT', 'LOG_LEVEL', 'ALLOWED_TENANT_IDS', 'APPROVAL_TTL_DAYS']);
+      for (const problem of problems) expect(problem).not.toMatch(/[\n\r\u2028]/);
+      expect(problems).toContain('ALLOWED_TENANT_IDS must be a comma-separated list of tenant GUIDs; not valid: x\\u000ay');
+    });
+  });
+
   describe('migration runs', () => {
     it('defaults to three runs at once over Graph, warning three days before the end', () => {
       expect(loadConfig({}).migration).toEqual({ concurrency: 3, licensePath: 'graph', deadlineMarginDays: 3, leaseTtlSeconds: 60 });
@@ -190,21 +262,15 @@ describe('configuration', () => {
 
     it('names bad run settings', () => {
       expect(problemsOf({ MIGRATION_CONCURRENCY: '20', LICENSE_PATH: 'email', MIGRATION_LEASE_TTL_SECONDS: '5' })).toEqual([
-        'LICENSE_PATH="email" must be one of: graph, partnerCenter',
         'MIGRATION_CONCURRENCY="20" must be a whole number from 1 to 8',
+        'LICENSE_PATH="email" must be one of: graph, partnerCenter',
         'MIGRATION_LEASE_TTL_SECONDS="5" must be a whole number from 15 to 600',
       ]);
     });
 
     it('needs an App+User refresh token for the Partner Center license path in live mode', () => {
       expect(
-        problemsOf({
-          PARTNER_CENTER_MODE: 'live',
-          PARTNER_TENANT_ID: '11111111-0000-0000-0000-000000000001',
-          PARTNER_CENTER_CLIENT_ID: '11111111-0000-0000-0000-000000000002',
-          PARTNER_CENTER_CLIENT_SECRET: 'x',
-          LICENSE_PATH: 'partnerCenter',
-        }),
+        problemsOf({ ...LIVE, LICENSE_PATH: 'partnerCenter' }),
       ).toEqual([expect.stringContaining('LICENSE_PATH=partnerCenter needs PARTNER_CENTER_REFRESH_TOKEN')]);
     });
   });

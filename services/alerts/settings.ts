@@ -1,4 +1,5 @@
 import { Cron } from 'croner';
+import { z } from 'zod';
 import { isValidTimeZone } from '../scan/expiryClock';
 import { DEFAULT_ALERT_THRESHOLDS, parseAlertThresholds } from './levels';
 
@@ -33,33 +34,68 @@ export function cronPatternProblem(pattern: string): string | undefined {
   }
 }
 
+const trimmedOr = (raw: string | undefined, fallback: string): string => {
+  const value = raw?.trim() ?? '';
+  return value === '' ? fallback : value;
+};
+
 /**
- * Reads the three alert variables (empty = default) and names every bad one, in the shape bot/config.ts uses:
- * `problems` are whole sentences starting with the variable.
+ * The three alert variables as zod fields of the configuration schema (bot/config.ts spreads them into its one
+ * schema). Empty = default; a bad value is reported and replaced by the default so that every other variable is
+ * still checked. Issue messages continue the variable's name (`="x" must be …`): the reader puts the name first.
+ */
+export const ALERT_VARIABLES = {
+  PARTNER_TIMEZONE: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const timeZone = trimmedOr(raw, DEFAULT_PARTNER_TIMEZONE);
+      if (isValidTimeZone(timeZone)) return timeZone;
+      ctx.addIssue({ code: 'custom', message: `="${timeZone}" must be an IANA time zone, e.g. UTC or Europe/Berlin` });
+      return DEFAULT_PARTNER_TIMEZONE;
+    }),
+  ALERT_SCHEDULE: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const schedule = trimmedOr(raw, DEFAULT_ALERT_SCHEDULE);
+      const problem = cronPatternProblem(schedule);
+      if (problem === undefined) return schedule;
+      ctx.addIssue({ code: 'custom', message: `="${schedule}" must be a cron pattern such as "0 8 * * *" (${problem})` });
+      return DEFAULT_ALERT_SCHEDULE;
+    }),
+  ALERT_THRESHOLDS: z
+    .string()
+    .optional()
+    .transform((raw, ctx): readonly number[] => {
+      const parsed = parseAlertThresholds(raw ?? '');
+      if ('thresholds' in parsed) return parsed.thresholds;
+      ctx.addIssue({ code: 'custom', message: `="${raw}" ${parsed.problem}` });
+      return DEFAULT_ALERT_THRESHOLDS;
+    }),
+};
+
+/** The parsed alert variables as settings. */
+export function alertSettingsOf(values: { PARTNER_TIMEZONE: string; ALERT_SCHEDULE: string; ALERT_THRESHOLDS: readonly number[] }): AlertSettings {
+  return { schedule: values.ALERT_SCHEDULE, thresholds: values.ALERT_THRESHOLDS, timeZone: values.PARTNER_TIMEZONE };
+}
+
+/**
+ * Reads the three alert variables alone (empty = default) and names every bad one: `problems` are whole sentences
+ * starting with the variable, as in the configuration's error; a bad variable's setting is its default.
  */
 export function readAlertSettings(env: Readonly<Record<string, string | undefined>>): { settings: AlertSettings; problems: string[] } {
   const problems: string[] = [];
-  const text = (name: string, fallback: string): string => {
-    const raw = env[name]?.trim() ?? '';
-    return raw === '' ? fallback : raw;
+  const read = <T>(name: keyof typeof ALERT_VARIABLES, schema: z.ZodType<T, string | undefined>, fallback: T): T => {
+    const parsed = schema.safeParse(env[name]);
+    if (parsed.success) return parsed.data;
+    problems.push(...parsed.error.issues.map((issue) => `${name}${issue.message}`));
+    return fallback;
   };
-
-  const timeZone = text('PARTNER_TIMEZONE', DEFAULT_PARTNER_TIMEZONE);
-  if (!isValidTimeZone(timeZone)) problems.push(`PARTNER_TIMEZONE="${timeZone}" must be an IANA time zone, e.g. UTC or Europe/Berlin`);
-
-  const schedule = text('ALERT_SCHEDULE', DEFAULT_ALERT_SCHEDULE);
-  const scheduleProblem = cronPatternProblem(schedule);
-  if (scheduleProblem) problems.push(`ALERT_SCHEDULE="${schedule}" must be a cron pattern such as "0 8 * * *" (${scheduleProblem})`);
-
-  const parsed = parseAlertThresholds(env.ALERT_THRESHOLDS ?? '');
-  if ('problem' in parsed) problems.push(`ALERT_THRESHOLDS="${env.ALERT_THRESHOLDS}" ${parsed.problem}`);
-
-  return {
-    settings: {
-      schedule: scheduleProblem ? DEFAULT_ALERT_SCHEDULE : schedule,
-      thresholds: 'thresholds' in parsed ? parsed.thresholds : DEFAULT_ALERT_THRESHOLDS,
-      timeZone: isValidTimeZone(timeZone) ? timeZone : DEFAULT_PARTNER_TIMEZONE,
-    },
-    problems,
-  };
+  const settings = alertSettingsOf({
+    PARTNER_TIMEZONE: read('PARTNER_TIMEZONE', ALERT_VARIABLES.PARTNER_TIMEZONE, DEFAULT_PARTNER_TIMEZONE),
+    ALERT_SCHEDULE: read('ALERT_SCHEDULE', ALERT_VARIABLES.ALERT_SCHEDULE, DEFAULT_ALERT_SCHEDULE),
+    ALERT_THRESHOLDS: read('ALERT_THRESHOLDS', ALERT_VARIABLES.ALERT_THRESHOLDS, DEFAULT_ALERT_THRESHOLDS),
+  });
+  return { settings, problems };
 }
