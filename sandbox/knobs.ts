@@ -16,6 +16,7 @@ export const OPERATIONS = [
   'getTransitionEligibilities',
   'listSubscribedSkus',
   'listCustomerUsers',
+  'getCustomerUser',
   'getUserLicenses',
   'licenseUpdates',
   'createCart',

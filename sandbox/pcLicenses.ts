@@ -85,6 +85,10 @@ function findUser(ctx: ApiContext): UserRecord {
   return user;
 }
 
+function getCustomerUser(ctx: ApiContext): ApiResult {
+  return { status: 200, body: renderCustomerUser(findUser(ctx)) };
+}
+
 function getUserLicenses(ctx: ApiContext): ApiResult {
   const user = findUser(ctx);
   const inGroup = licenseGroupFilter(ctx);
@@ -100,23 +104,26 @@ function getUserLicenses(ctx: ApiContext): ApiResult {
   return { status: 200, body: collection(items) };
 }
 
-function licenseProblemError(problem: LicenseProblem): PartnerCenterError {
+/**
+ * Errors in Microsoft's documented shape: `data` entries read `"Name : message"` (assign-licenses-to-a-user shows
+ * `LicenseQuotaExceededException : Subscription with Account … and SKU … does not have any available licenses left.`).
+ * Microsoft documents no name for a missing usage location or a group-inherited license, so those carry only the
+ * service's words (the usage-location text is the one a public report shows); no invented exception names.
+ */
+function licenseProblemError(problem: LicenseProblem, customerId: string): PartnerCenterError {
   switch (problem.kind) {
     case 'noSeats':
     case 'unknownSku':
-      return new PartnerCenterError(400, 60012, `No licenses available for product ${problem.skuId}.`, [
-        'LicenseQuotaExceededException',
+      return new PartnerCenterError(400, 60012, "We're sorry, it looks like you've run out of licenses. Buy more licenses, and then try again.", [
+        `LicenseQuotaExceededException : Subscription with Account ${customerId} and SKU ${problem.skuId} does not have any available licenses left.`,
       ]);
     case 'usageLocation':
-      return new PartnerCenterError(400, 60000, 'The customer license migration failed: invalid usage location.', [
-        'InvalidUsageLocationException',
-      ]);
+      return new PartnerCenterError(400, 60000, 'License assignment cannot be done for user with invalid usage location.');
     case 'groupInherited':
       return new PartnerCenterError(
         400,
         60000,
         `The customer license migration failed: license ${problem.skuId} is inherited from a group and cannot be removed directly.`,
-        ['LicenseInheritedFromGroupException'],
       );
     case 'mixedGroups':
       return new PartnerCenterError(400, 60000, 'The customer license migration failed: one license group per request.');
@@ -161,7 +168,7 @@ function licenseUpdates(ctx: ApiContext): ApiResult {
       ctx.nowMs,
     );
   } catch (error) {
-    if (error instanceof LicenseChangeError) throw licenseProblemError(error.problem);
+    if (error instanceof LicenseChangeError) throw licenseProblemError(error.problem, customer.id);
     throw error;
   }
   if (partial?.reply === 'error') {
@@ -200,6 +207,16 @@ export const licenseRoutes: ApiRoute[] = [
     throttle: 'none',
     appUserOnly: 'directory',
     handle: listUsers,
+  },
+  {
+    api: 'partnerCenter',
+    method: 'GET',
+    pattern: `${users}/:userId`,
+    operation: 'getCustomerUser',
+    throttle: 'none',
+    appUserOnly: 'directory',
+    userParam: 'userId',
+    handle: getCustomerUser,
   },
   {
     api: 'partnerCenter',

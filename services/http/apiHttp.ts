@@ -10,6 +10,7 @@ import {
   ApiError,
   AUTH_FAILURE_CODES,
   GRAPH_AUTH_FAILURE_CODES,
+  isRetryableResponse,
   NETWORK_ERROR_CODE,
   TIMEOUT_ERROR_CODE,
   redactSecrets,
@@ -74,8 +75,6 @@ export interface ApiHttpOptions {
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
-
-const RETRYABLE_STATUSES = new Set([408, 429]);
 
 export function realSleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -186,7 +185,7 @@ export class ApiHttp {
       response.status === 401 ||
       AUTH_FAILURE_CODES.has(parsed.code) ||
       (request.service === 'graph' && GRAPH_AUTH_FAILURE_CODES.has(parsed.code));
-    const retryable = !authFailure && (RETRYABLE_STATUSES.has(response.status) || response.status >= 500);
+    const retryable = isRetryableResponse(response.status, authFailure, parsed.isRetryable);
     return {
       error: new ApiError({
         ...context,
@@ -197,6 +196,8 @@ export class ApiHttp {
         retryAfterMs,
         source: parsed.source,
         data: parsed.data,
+        errorName: parsed.errorName,
+        serverRetryable: parsed.isRetryable,
       }),
     };
   }

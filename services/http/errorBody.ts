@@ -1,6 +1,7 @@
 /**
  * Reads the three documented error shapes:
- * - Partner Center: `{code, description, data?, source}` (code numeric or string);
+ * - Partner Center: `{code, description, data?, source}` (code numeric or string), plus `errorName` and
+ *   `isRetryable` when a newer service adds them (never required);
  * - Partner Center 429: `{statusCode, message: "… Try again in N seconds."}`;
  * - Graph: `{error: {code, message, innerError}}`.
  */
@@ -11,6 +12,10 @@ export interface ParsedErrorBody {
   description: string;
   source?: string;
   data?: unknown[];
+  /** Partner Center `errorName` (newer bodies), e.g. `LicenseQuotaExceeded`. */
+  errorName?: string;
+  /** Partner Center `isRetryable` (newer bodies): the service's own word on retrying, when it gives one. */
+  isRetryable?: boolean;
   /** From the message text only; the `Retry-After` header is read by the caller and wins. */
   messageRetryAfterMs?: number;
 }
@@ -59,6 +64,9 @@ export function parseErrorBody(status: number, rawBody: unknown): ParsedErrorBod
     const source = asText(body.source);
     if (source !== undefined) parsed.source = source;
     if (Array.isArray(body.data)) parsed.data = body.data as unknown[];
+    const errorName = asText(body.errorName);
+    if (errorName !== undefined && errorName !== '') parsed.errorName = errorName;
+    if (typeof body.isRetryable === 'boolean') parsed.isRetryable = body.isRetryable;
     return parsed;
   }
 
@@ -72,4 +80,35 @@ export function parseErrorBody(status: number, rawBody: unknown): ParsedErrorBod
 
   const text = typeof body === 'string' ? body : '';
   return { code: String(status), description: truncate(text) };
+}
+
+/** One entry of a Partner Center error's `data`: `"Name : message"` as documented, or an object. */
+export interface ErrorDataEntry {
+  /** e.g. `LicenseQuotaExceededException`; empty when the entry names nothing. */
+  name: string;
+  message: string;
+}
+
+const NAME_AND_MESSAGE = /^\s*([A-Za-z][\w.]*)\s*:\s*([\s\S]*)$/;
+
+/**
+ * Reads `data` entries in the documented shape (assign-licenses-to-a-user: `"LicenseQuotaExceededException :
+ * Subscription with Account … does not have any available licenses left."`), a bare name, or an object carrying
+ * `name`/`errorName`/`code` and `message`/`description`. Anything else keeps its text with an empty name.
+ */
+export function parseErrorData(data: readonly unknown[] | undefined): ErrorDataEntry[] {
+  return (data ?? []).map((entry) => {
+    if (typeof entry === 'string') {
+      const match = NAME_AND_MESSAGE.exec(entry);
+      if (match) return { name: match[1], message: match[2].trim() };
+      const bare = entry.trim();
+      return /^[A-Za-z][\w.]*$/.test(bare) ? { name: bare, message: '' } : { name: '', message: bare };
+    }
+    if (isRecord(entry)) {
+      const name = asText(entry.name) ?? asText(entry.errorName) ?? asText(entry.code) ?? '';
+      const message = asText(entry.message) ?? asText(entry.description) ?? '';
+      return { name, message };
+    }
+    return { name: '', message: asText(entry) ?? '' };
+  });
 }

@@ -3,6 +3,8 @@
  * the wire shape (Partner Center error, Partner Center 429 body, Graph error, or no response at all).
  */
 
+import { parseErrorData } from './errorBody';
+
 export type ServiceName = 'partnerCenter' | 'graph';
 
 /** Partner Center codes that mean "this identity may not do this": never retried, the caller flags the customer. */
@@ -37,8 +39,12 @@ export interface ApiErrorFields {
   retryAfterMs?: number;
   /** Partner Center `source` (e.g. PartnerFD). */
   source?: string;
-  /** Partner Center `data` (e.g. `LicenseQuotaExceededException` for 60012). */
+  /** Partner Center `data`, documented as `"Name : message"` strings (e.g. `LicenseQuotaExceededException : …` for 60012). */
   data?: unknown[];
+  /** Partner Center `errorName` when the body carries one (newer services). */
+  errorName?: string;
+  /** Partner Center `isRetryable` when the body carries one; already folded into `retryable` by the HTTP layer. */
+  serverRetryable?: boolean;
   /** Attempts made, including the first. */
   attempts?: number;
 }
@@ -56,6 +62,8 @@ export class ApiError extends Error implements ApiErrorFields {
   readonly retryAfterMs?: number;
   readonly source?: string;
   readonly data?: unknown[];
+  readonly errorName?: string;
+  readonly serverRetryable?: boolean;
   readonly attempts?: number;
 
   constructor(fields: ApiErrorFields) {
@@ -75,6 +83,8 @@ export class ApiError extends Error implements ApiErrorFields {
     if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
     if (fields.source !== undefined) this.source = fields.source;
     if (fields.data !== undefined) this.data = fields.data;
+    if (fields.errorName !== undefined) this.errorName = fields.errorName;
+    if (fields.serverRetryable !== undefined) this.serverRetryable = fields.serverRetryable;
     if (fields.attempts !== undefined) this.attempts = fields.attempts;
   }
 
@@ -97,6 +107,8 @@ export class ApiError extends Error implements ApiErrorFields {
       retryAfterMs: this.retryAfterMs,
       source: this.source,
       data: this.data,
+      errorName: this.errorName,
+      serverRetryable: this.serverRetryable,
       attempts: this.attempts,
     };
   }
@@ -138,6 +150,22 @@ export function isAuthFailure(error: unknown): boolean {
   if (error.status === 401) return true;
   if (error.service === 'graph') return GRAPH_AUTH_FAILURE_CODES.has(error.code) || error.status === 403;
   return AUTH_FAILURE_CODES.has(error.code);
+}
+
+/**
+ * Whether a failed response may be retried: never an authorization failure; always a 429 (the service asked us to
+ * wait, not to give up); otherwise the service's own `isRetryable` when it sends one, else 408 and 5xx.
+ */
+export function isRetryableResponse(status: number, authFailure: boolean, serverRetryable: boolean | undefined): boolean {
+  if (authFailure) return false;
+  if (status === 429) return true;
+  return serverRetryable ?? (status === 408 || status >= 500);
+}
+
+/** The names a Partner Center error gives for itself: `errorName`, then each `data` entry's name (`"Name : message"`). */
+export function errorNamesOf(error: ApiError): string[] {
+  const names = parseErrorData(error.data).map((entry) => entry.name);
+  return [error.errorName ?? '', ...names].filter((name) => name !== '');
 }
 
 export function isThrottled(error: unknown): boolean {

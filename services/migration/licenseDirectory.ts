@@ -13,7 +13,7 @@ export interface UserLicenses {
   /** False when the directory does not know the user (deleted since the request). */
   exists: boolean;
   userPrincipalName?: string;
-  /** Undefined when the path cannot tell (Partner Center license reads carry no usage location). */
+  /** null when the user has none (both paths read it before writing); undefined only from fakes that cannot tell. */
   usageLocation?: string | null;
   skuIds: ReadonlySet<string>;
   /** Skus the user holds only through a group: they cannot be removed per user. */
@@ -104,9 +104,17 @@ export class PartnerCenterLicenseDirectory implements LicenseDirectory {
     private readonly customerId: string,
   ) {}
 
+  /**
+   * The user (for `usageLocation`, documented as optional on CustomerUser) and their licenses, like the Graph path
+   * reads them, so a user without a usage location is parked before any write. Partner Center documents no
+   * group-inheritance field on licenses: `inheritedOnly` stays empty here and a refused removal is recognised from
+   * the licenseupdates error instead (moveLicenses).
+   */
   async readUser(userId: string): Promise<UserLicenses> {
+    let user;
     let licenses;
     try {
+      user = await this.partnerCenter.getUser(this.customerId, userId);
       licenses = await this.partnerCenter.getUserLicenses(this.customerId, userId);
     } catch (error) {
       if (isApiError(error) && error.status === 404) return missingUser();
@@ -114,6 +122,8 @@ export class PartnerCenterLicenseDirectory implements LicenseDirectory {
     }
     return {
       exists: true,
+      userPrincipalName: user.userPrincipalName,
+      usageLocation: user.usageLocation ? user.usageLocation : null,
       skuIds: new Set(licenses.map((license) => license.productSku.id.toLowerCase())),
       inheritedOnly: new Set(),
     };
@@ -141,9 +151,20 @@ export class PartnerCenterLicenseDirectory implements LicenseDirectory {
   async holdersAmong(skuId: string, userIds: readonly string[]): Promise<Set<string>> {
     const holders = new Set<string>();
     for (const userId of userIds) {
-      if ((await this.readUser(userId)).skuIds.has(skuId)) holders.add(userId);
+      if ((await this.licensesOf(userId)).has(skuId)) holders.add(userId);
     }
     return holders;
+  }
+
+  /** Licenses only (one call); an unknown user holds nothing. */
+  private async licensesOf(userId: string): Promise<Set<string>> {
+    try {
+      const licenses = await this.partnerCenter.getUserLicenses(this.customerId, userId);
+      return new Set(licenses.map((license) => license.productSku.id.toLowerCase()));
+    } catch (error) {
+      if (isApiError(error) && error.status === 404) return new Set();
+      throw error;
+    }
   }
 
   async allHolders(): Promise<undefined> {

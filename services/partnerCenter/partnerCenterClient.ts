@@ -18,6 +18,7 @@ import type {
   LegacyOrderRequest,
   LicenseUpdateRequest,
   LicenseUpdateResult,
+  Offer,
   Order,
   OrderLineItemProvisioningStatus,
   PcCollection,
@@ -240,6 +241,11 @@ export class PartnerCenterClient {
     return this.collectPages<PcUser>(this.url(['customers', customerId, 'users'], query), this.userToken);
   }
 
+  /** App+User. One customer user; `usageLocation` is missing when none is set (documented as optional). */
+  async getUser(customerId: string, userId: string): Promise<PcUser> {
+    return this.getData<PcUser>(this.url(['customers', customerId, 'users', userId]), this.userToken);
+  }
+
   async getUserLicenses(customerId: string, userId: string): Promise<PcUserLicense[]> {
     return this.collectPages<PcUserLicense>(this.url(['customers', customerId, 'users', userId, 'licenses']), this.userToken);
   }
@@ -390,6 +396,11 @@ export class PartnerCenterClient {
     if (!availability) return undefined;
     const catalogItemId = availability.catalogItemId || `${product.id}:${sku.id}:${availability.id}`;
     return { catalogItemId, product, sku, availability, matchedBy };
+  }
+
+  /** A legacy offer by id; `product.id` is the Entra SKU id (get-an-offer-by-id), app-only is accepted. */
+  async getOffer(offerId: string, country: string): Promise<Offer> {
+    return this.getData<Offer>(this.url(['offers', offerId], { country }), this.appToken);
   }
 
   // ── Mechanics ───────────────────────────────────────────────────────────────────────────────────────────────

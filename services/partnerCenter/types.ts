@@ -174,6 +174,16 @@ export interface PcUser {
   attributes?: PcAttributes;
 }
 
+/** A legacy offer (`GET /offers/{offerId}?country=`): `product.id` is the Entra SKU id the offer provisions. */
+export interface Offer {
+  id: string;
+  name: string;
+  product?: { id: string; name?: string; unit?: string };
+  unitType?: string;
+  isAvailableForPurchase?: boolean;
+  attributes?: PcAttributes;
+}
+
 export interface PcUserLicense {
   productSku: PcProductSku;
   servicePlans: PcServicePlan[];

@@ -217,6 +217,33 @@ describe('ApiHttp error mapping', () => {
     expect(error.correlationId).toBe(server.requests[0].headers['ms-correlationid']);
   });
 
+  it("follows the service's isRetryable: a 409 it calls retryable is retried, a 503 it calls final is not", async () => {
+    let calls = 0;
+    server = await startFakeServer(() =>
+      ++calls === 1
+        ? json(409, { code: 800064, description: 'busy', errorName: 'ConcurrentOperation', isRetryable: true, source: 'PartnerFD' })
+        : json(200, { ok: true }),
+    );
+    const test = createTestHttp();
+    await test.http.request(pcGet(`${server.url}/v1/customers/c/carts/k`));
+    expect(calls).toBe(2);
+    await server.close();
+
+    server = await startFakeServer(() => json(503, { code: 600, description: 'gone for good', errorName: 'ServiceRetired', isRetryable: false, source: 'PartnerFD' }));
+    const error = await captureError(createTestHttp().http.request(pcGet(`${server.url}/v1/customers`)));
+    expect(server.requests).toHaveLength(1);
+    expect(error).toMatchObject({ status: 503, retryable: false, errorName: 'ServiceRetired', serverRetryable: false });
+  });
+
+  it('keeps retrying a 429 even when the body says isRetryable false: the service asked for a wait', async () => {
+    let calls = 0;
+    server = await startFakeServer(() =>
+      ++calls === 1 ? json(429, { code: 429, description: 'slow down', isRetryable: false, source: 'PartnerFD' }, { 'Retry-After': '0' }) : json(200, {}),
+    );
+    await createTestHttp().http.request(pcGet(`${server.url}/v1/customers`));
+    expect(calls).toBe(2);
+  });
+
   it('accepts a string Partner Center code', async () => {
     server = await startFakeServer(() => json(404, { code: '20003', description: 'Subscription not found', source: 'PartnerFD' }));
     const error = await captureError(createTestHttp().http.request(pcGet(`${server.url}/v1/customers/c/subscriptions/s`)));

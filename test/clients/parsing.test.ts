@@ -1,6 +1,7 @@
 import { fullJitterDelayMs, DEFAULT_RETRY_POLICY } from '../../services/http/backoff';
-import { parseErrorBody } from '../../services/http/errorBody';
-import { redactSecrets } from '../../services/http/errors';
+import { parseErrorBody, parseErrorData } from '../../services/http/errorBody';
+import { ApiError, errorNamesOf, redactSecrets } from '../../services/http/errors';
+import { licenseErrorReason } from '../../services/migration/steps/moveLicenses';
 import { loggablePath } from '../../services/http/logger';
 import { headerValue, parseRetryAfterHeader, parseTryAgainMessage } from '../../services/http/retryAfter';
 import { buildUrl, resolveLink } from '../../services/partnerCenter/links';
@@ -50,6 +51,56 @@ describe('error bodies', () => {
   it('redacts bearer tokens and JWTs', () => {
     expect(redactSecrets('got Bearer abc.def-123 here')).toBe('got Bearer [redacted] here');
     expect(redactSecrets('token eyJhbGciOiJub25lIn0.eyJ0aWQiOiJ4In0. end')).toBe('token [redacted-jwt] end');
+  });
+});
+
+/** The documented 60012 body (assign-licenses-to-a-user, "license isn't available"). */
+const DOCUMENTED_NO_SEATS = {
+  code: 60012,
+  description: "We're sorry, it looks like you've run out of licenses. Buy more licenses, and then try again.",
+  data: ['LicenseQuotaExceededException : Subscription with Account 0c39d6d5-c70d-4c55-bc02-f620844f3fd1 and SKU f8a1db68-be16-40ed-86d5-cb42ce701560 does not have any available licenses left.'],
+  source: 'PartnerFD',
+};
+
+function licenseError(body: Record<string, unknown>, status = 400): ApiError {
+  const parsed = parseErrorBody(status, body);
+  return new ApiError({
+    service: 'partnerCenter', status, code: parsed.code, description: parsed.description, retryable: false, method: 'POST',
+    path: '/v1/customers/c/users/u/licenseupdates', requestId: 'r', correlationId: 'c', data: parsed.data, errorName: parsed.errorName,
+  });
+}
+
+describe('license error data', () => {
+  it('reads the documented "Name : message" entries, bare names and objects', () => {
+    expect(parseErrorData(DOCUMENTED_NO_SEATS.data)).toEqual([
+      { name: 'LicenseQuotaExceededException', message: expect.stringMatching(/^Subscription with Account 0c39d6d5.* does not have any available licenses left\.$/) },
+    ]);
+    expect(parseErrorData(['LicenseQuotaExceededException'])).toEqual([{ name: 'LicenseQuotaExceededException', message: '' }]);
+    expect(parseErrorData([{ errorName: 'LicenseQuotaExceeded', message: 'none left' }, { code: 60012 }, 'no name here.', 7])).toEqual([
+      { name: 'LicenseQuotaExceeded', message: 'none left' },
+      { name: '60012', message: '' },
+      { name: '', message: 'no name here.' },
+      { name: '', message: '7' },
+    ]);
+    expect(parseErrorData(undefined)).toEqual([]);
+  });
+
+  it('keeps errorName and isRetryable of newer bodies, and names an error by errorName then its data', () => {
+    const parsed = parseErrorBody(400, { ...DOCUMENTED_NO_SEATS, errorName: 'LicenseQuotaExceeded', isRetryable: false });
+    expect(parsed).toMatchObject({ code: '60012', errorName: 'LicenseQuotaExceeded', isRetryable: false });
+    expect(errorNamesOf(licenseError({ ...DOCUMENTED_NO_SEATS, errorName: 'LicenseQuotaExceeded' }))).toEqual(['LicenseQuotaExceeded', 'LicenseQuotaExceededException']);
+    expect(parseErrorBody(400, { code: 1, description: 'x', isRetryable: 'yes' }).isRetryable).toBeUndefined();
+  });
+
+  it.each([
+    ['the documented 60012 body', DOCUMENTED_NO_SEATS, 'noSeats'],
+    ['an errorName only', { code: 60000, description: 'failed', errorName: 'LicenseQuotaExceeded' }, 'noSeats'],
+    ['an object data entry', { code: 60000, description: 'failed', data: [{ name: 'LicenseQuotaExceededException', message: 'none left' }] }, 'noSeats'],
+    ['the observed usage-location text', { code: 60000, description: 'License assignment cannot be done for user with invalid usage location.' }, 'noUsageLocation'],
+    ['a group-inherited removal', { code: 60000, description: 'failed', data: ['LicenseRemovalFailed : the license is inherited from a group'] }, 'groupInherited'],
+    ['anything else', { code: 60000, description: 'The customer license migration failed.' }, undefined],
+  ])('maps %s to %p', (_name, body, reason) => {
+    expect(licenseErrorReason(licenseError(body))).toBe(reason);
   });
 });
 

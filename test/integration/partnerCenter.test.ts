@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isApiError, type ApiError } from '../../services/http';
+import { errorNamesOf } from '../../services/http/errors';
 import type { Customer, Subscription } from '../../services/partnerCenter';
 import {
   BUSINESS_BASIC_SKU,
@@ -255,7 +256,8 @@ describe('Partner Center client ↔ sandbox: customers, subscriptions, licenses'
         )) as ApiError;
         expect(error.status).toBe(400);
         expect(error.code).toBe('60012');
-        expect(error.data).toContain('LicenseQuotaExceededException');
+        expect(error.data).toEqual([expect.stringMatching(/^LicenseQuotaExceededException : Subscription with Account .+ does not have any available licenses left\.$/)]);
+        expect(errorNamesOf(error)).toEqual(['LicenseQuotaExceededException']);
         expect(error.retryable).toBe(false);
         expect(entriesOf(await harness.admin.requestsSince(mark), 'licenseUpdates')).toHaveLength(1);
 

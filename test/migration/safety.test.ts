@@ -110,6 +110,48 @@ describe('users that cannot be moved', () => {
   });
 });
 
+describe('users that cannot be moved, on the Partner Center license path', () => {
+  let own: Store;
+  let partnerCenterRunner: MigrationRunner;
+  beforeEach(() => {
+    own = memoryStore();
+    partnerCenterRunner = createRunner(own, clientsFor(env.sandbox), { settings: { defaultLicensePath: 'partnerCenter' } });
+    partnerCenterRunner.start();
+  });
+  afterEach(async () => {
+    await partnerCenterRunner.stop();
+    await own.close();
+  });
+
+  test('a user without usage location is parked with the same reason as on Graph, before any license call for them', async () => {
+    const state = await addCustomer(env, { users: 4, usersWithoutUsageLocation: 1 });
+    const request = await approvedRequest(own, state);
+    const stranded = state.users.find((user) => user.usageLocation === null);
+    await partnerCenterRunner.startRun(request.id);
+    const parked = await waitForRun(own, request.id);
+    expect(parked).toMatchObject({ status: 'parked', step: 'moveLicenses', licensePath: 'partnerCenter', parked: { code: 'usersNeedAttention' } });
+    expect(parked.users.filter((user) => user.state === 'failed')).toEqual([
+      expect.objectContaining({ id: stranded?.id, upn: stranded?.userPrincipalName, problem: expect.objectContaining({ code: 'noUsageLocation' }) }),
+    ]);
+    const { requests } = await env.admin<{ requests: Array<{ operation: string | null; path: string }> }>('GET', '/requests');
+    const licenseCalls = requests.filter((entry) => entry.operation === 'licenseUpdates');
+    expect(licenseCalls.length).toBeGreaterThanOrEqual(3);
+    expect(licenseCalls.filter((entry) => entry.path.includes(stranded?.id ?? '?'))).toEqual([]);
+  });
+
+  test('a user inheriting Kaizala from a group is parked as groupInherited, as on Graph, and keeps both licenses', async () => {
+    const state = await addCustomer(env, { users: 3, groupInheritedKaizala: 1 });
+    const request = await approvedRequest(own, state);
+    await partnerCenterRunner.startRun(request.id);
+    const parked = await waitForRun(own, request.id);
+    expect(parked.parked?.code).toBe('usersNeedAttention');
+    const failed = parked.users.filter((user) => user.state === 'failed');
+    expect(failed).toEqual([expect.objectContaining({ problem: expect.objectContaining({ code: 'groupInherited' }) })]);
+    const inheritor = (await customerState(env, state.customer.id)).users.find((user) => user.id === failed[0].id);
+    expect(inheritor?.licenses.map((license) => license.skuId).sort()).toEqual([BUSINESS_BASIC.skuId, KAIZALA_SKU].sort());
+  });
+});
+
 describe('suspension only after a fresh verification', () => {
   test('on the Partner Center path, Kaizala seats consumed by users it cannot list keep the suspension back and park the run', async () => {
     const state = await addCustomer(env, { users: 4 });

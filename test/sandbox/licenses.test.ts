@@ -132,7 +132,10 @@ describe('Partner Center licenseupdates (App+User)', () => {
     const noSeats = await client.pc('POST', path(second.id), { token: client.userToken, body: pascal });
     expect(noSeats.status).toBe(400);
     expect(noSeats.body.code).toBe(60012);
-    expect(noSeats.body.data).toContain('LicenseQuotaExceededException');
+    // Microsoft's documented shape: "Name : message", naming the account and the SKU.
+    expect(noSeats.body.data).toEqual([
+      `LicenseQuotaExceededException : Subscription with Account ${customer.id} and SKU ${BUSINESS_BASIC_SKU} does not have any available licenses left.`,
+    ]);
 
     const bellows = await client.customerNamed('Bellows College');
     const student = (await client.state(bellows)).users[1];

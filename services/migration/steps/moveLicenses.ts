@@ -5,7 +5,8 @@
  * repeated call could not change anything anyway: every call is chosen from a fresh read.
  */
 import { randomUUID } from 'node:crypto';
-import { isApiError, isAuthFailure } from '../../http/errors';
+import { parseErrorData } from '../../http/errorBody';
+import { errorNamesOf, isApiError, isAuthFailure, type ApiError } from '../../http/errors';
 import type { LicenseChange, UserLicenses } from '../licenseDirectory';
 import { targetSkus, type MigrationRun, type UserProblemCode, type UserProgress } from '../run';
 import { ParkRun, describeError, type RunContext, type StepResult } from '../runContext';
@@ -62,6 +63,8 @@ async function moveUser(ctx: RunContext, userId: string, newSku: string): Promis
   let lastError: { transient: boolean; text: string; triedToAdd: boolean } | undefined;
   // Graph calls are not persisted one by one (the read-back makes them safe); their count lands with the outcome.
   let unpersistedCalls = 0;
+  // Partner Center shows no group inheritance on licenses: a refused removal teaches it, then the loop goes on as on Graph.
+  let kaizalaInheritedPerError = false;
   const finish = (outcome: 'done' | UserProblemCode, detail = '', held?: UserLicenses): Promise<UserOutcome> =>
     outcome === 'done' ? done(ctx, userId, unpersistedCalls) : fail(ctx, userId, outcome, detail, held, unpersistedCalls);
 
@@ -71,7 +74,7 @@ async function moveUser(ctx: RunContext, userId: string, newSku: string): Promis
     if (!held.exists) return finish('userNotFound', 'the user no longer exists in the tenant');
     const hasNew = held.skuIds.has(newSku);
     const hasKaizala = held.skuIds.has(kaizala);
-    const kaizalaFromGroupOnly = hasKaizala && held.inheritedOnly.has(kaizala);
+    const kaizalaFromGroupOnly = hasKaizala && (held.inheritedOnly.has(kaizala) || kaizalaInheritedPerError);
     if (hasNew && !hasKaizala) return finish('done');
     if (hasNew && kaizalaFromGroupOnly) {
       return finish('groupInherited', 'holds the new plan; Kaizala Pro comes from a group and must be removed from the group', held);
@@ -116,21 +119,50 @@ async function moveUser(ctx: RunContext, userId: string, newSku: string): Promis
       lastError = undefined;
     } catch (error) {
       const understood = understandFailure(error);
+      if ('noSeats' in understood) throw new ParkRun('notEnoughSeats', `no free seats of ${lineTitle(ctx.run, newSku)} left: ${understood.text}`);
+      if ('problem' in understood && understood.problem === 'groupInherited' && change.remove !== undefined) {
+        kaizalaInheritedPerError = true;
+        continue;
+      }
       if ('problem' in understood) return finish(understood.problem, understood.text, held);
       lastError = { ...understood, triedToAdd: change.add !== undefined };
     }
   }
 }
 
-/** Classifies a failed license call: a user problem, or an error the read-back settles. Throws what must stop the run. */
-function understandFailure(error: unknown): { problem: UserProblemCode; text: string } | { transient: boolean; text: string } {
+type Understood = { problem: UserProblemCode; text: string } | { noSeats: true; text: string } | { transient: boolean; text: string };
+
+/**
+ * Classifies a failed license call: no seats (stops the run), a user problem, or an error the read-back settles
+ * (`retryable` already carries the service's `isRetryable` when it sends one). Throws what must stop the run.
+ */
+function understandFailure(error: unknown): Understood {
   if (!isApiError(error) || isAuthFailure(error)) throw error;
   const text = describeError(error);
-  if (error.retryable) return { transient: true, text };
-  const reasons = (error.data ?? []).map(String);
-  if (reasons.includes('InvalidUsageLocationException')) return { problem: 'noUsageLocation', text };
-  if (reasons.includes('LicenseInheritedFromGroupException')) return { problem: 'groupInherited', text };
-  return { transient: false, text };
+  const reason = licenseErrorReason(error);
+  if (reason === 'noSeats') return { noSeats: true, text };
+  if (reason) return { problem: reason, text };
+  return { transient: error.retryable, text };
+}
+
+const QUOTA_EXCEEDED = /^LicenseQuotaExceeded/i;
+const NO_SEATS_CODE = '60012';
+const USAGE_LOCATION = /usage\s*location/i;
+
+/**
+ * What a license error says, read the documented way first: code 60012 and the `"LicenseQuotaExceededException :
+ * …"` data entry (assign-licenses-to-a-user), or `errorName`. Microsoft documents no name for a missing usage
+ * location or a group-inherited license; both are caught by the pre-read above, and otherwise recognised from the
+ * service's words (a public report shows "License assignment cannot be done for user with invalid usage location.").
+ */
+export function licenseErrorReason(error: ApiError): 'noSeats' | 'noUsageLocation' | 'groupInherited' | undefined {
+  const entries = parseErrorData(error.data);
+  const names = errorNamesOf(error);
+  if (error.code === NO_SEATS_CODE || names.some((name) => QUOTA_EXCEEDED.test(name))) return 'noSeats';
+  const words = [...names, ...entries.map((entry) => entry.message), error.description];
+  if (words.some((text) => USAGE_LOCATION.test(text))) return 'noUsageLocation';
+  if (words.some((text) => /inherit/i.test(text) && /group/i.test(text))) return 'groupInherited';
+  return undefined;
 }
 
 async function done(ctx: RunContext, userId: string, calls: number): Promise<UserOutcome> {
