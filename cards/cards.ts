@@ -1,5 +1,5 @@
 import { Locale } from './i18n';
-import { AdaptiveCard, expandTemplate } from './render';
+import { AdaptiveCard, CardProblemReporter, expandTemplate } from './render';
 import welcomeTemplate from './welcome.json';
 import helpTemplate from './help.json';
 import planCustomerTemplate from './planCustomer.json';
@@ -362,7 +362,16 @@ const TEMPLATES: Record<CardName, object> = {
 
 export const CARD_NAMES = Object.keys(TEMPLATES) as CardName[];
 
-/** The one render function: a card template expanded with its typed data in the reader's language. */
-export function renderCard<K extends CardName>(name: K, data: CardDataMap[K], locale: Locale): AdaptiveCard {
-  return expandTemplate(TEMPLATES[name], data, locale);
+/**
+ * The one render function: a card template expanded with its typed data in the reader's language. Untrusted text
+ * in `data` is made inert; it never throws (a card that cannot be rendered within Teams' limit comes back as a plain
+ * card and is reported to `onProblem`).
+ */
+export function renderCard<K extends CardName>(
+  name: K,
+  data: CardDataMap[K],
+  locale: Locale,
+  onProblem?: CardProblemReporter,
+): AdaptiveCard {
+  return expandTemplate(name, TEMPLATES[name], data, locale, onProblem);
 }

@@ -1,3 +1,4 @@
+import { capForField, inert } from './literal';
 import en from './strings/en.json';
 import de from './strings/de.json';
 import wizardEn from './strings/wizard.en.json';
@@ -30,9 +31,15 @@ export function strings(locale: Locale): Strings {
   return BUNDLES[locale];
 }
 
-/** A localized sentence with `{name}` placeholders filled in. */
+/**
+ * A localized sentence with `{name}` placeholders filled in. Our sentences may carry Markdown (`**expiring**`); the
+ * parameters may not: every string parameter is made inert and capped by its name ({@link inert},
+ * {@link capForField}), since names, reasons and error text come from customers, users and Partner Center.
+ */
 export function t(locale: Locale, key: StringKey, params: Readonly<Record<string, string | number>> = {}): string {
-  return BUNDLES[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in params ? String(params[name]) : whole,
-  );
+  return BUNDLES[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) => {
+    if (!(name in params)) return whole;
+    const value = params[name];
+    return typeof value === 'number' ? String(value) : inert(value, capForField(name));
+  });
 }

@@ -1,6 +1,6 @@
 import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { t, toLocale, type Locale } from '../cards/i18n';
-import { literalText } from '../cards/literal';
+import { inert, TEXT_CAPS } from '../cards/literal';
 import type { Assignments } from '../services/alerts/assignments';
 import type { CustomerDirectory, KnownCustomer } from '../services/alerts/customerDirectory';
 import { type AlertMode, type AlertPreferences } from '../services/alerts/preferences';
@@ -33,10 +33,10 @@ export function createAlertCommandModule(deps: AlertCommandDeps): CommandModule 
       const customer = await resolveOrExplain(deps.customers, query, locale);
       if (typeof customer === 'string') return customer;
       const result = await deps.assignments.set(customer.customerId, customer.customerName, actor, 'command');
-      const name = literalText(customer.customerName);
+      const name = inert(customer.customerName, TEXT_CAPS.name);
       if (result.outcome === 'unchanged') return t(locale, 'assignAlreadyYours', { customer: name });
       return result.previous
-        ? t(locale, 'assignDoneReplacing', { customer: name, previous: literalText(displayName(result.previous)) })
+        ? t(locale, 'assignDoneReplacing', { customer: name, previous: inert(displayName(result.previous), TEXT_CAPS.name) })
         : t(locale, 'assignDone', { customer: name });
     },
 
@@ -44,16 +44,16 @@ export function createAlertCommandModule(deps: AlertCommandDeps): CommandModule 
       const customer = await resolveOrExplain(deps.customers, query, locale);
       if (typeof customer === 'string') return customer;
       const previous = await deps.assignments.remove(customer.customerId);
-      const name = literalText(customer.customerName);
+      const name = inert(customer.customerName, TEXT_CAPS.name);
       return previous
-        ? t(locale, 'unassignDone', { customer: name, previous: literalText(displayName(previous)) })
+        ? t(locale, 'unassignDone', { customer: name, previous: inert(displayName(previous), TEXT_CAPS.name) })
         : t(locale, 'unassignNobody', { customer: name });
     },
 
     myCustomers: async (_args, actor, locale) => {
       const mine = (await deps.assignments.customersOf(actor.aadObjectId)).sort((a, b) => a.customerName.localeCompare(b.customerName));
       if (mine.length === 0) return t(locale, 'myCustomersNone');
-      const lines = mine.map((a) => `- ${literalText(a.customerName)} · ${a.customerId}`);
+      const lines = mine.map((a) => `- ${inert(a.customerName, TEXT_CAPS.name)} · ${a.customerId}`);
       return [t(locale, 'myCustomersList', { count: mine.length }), ...lines].join('\n');
     },
 
@@ -83,10 +83,10 @@ export function createAlertCommandModule(deps: AlertCommandDeps): CommandModule 
 /** The customer, or the sentence explaining why there is none (unknown, or which ones match). */
 async function resolveOrExplain(customers: CustomerDirectory, query: string, locale: Locale): Promise<KnownCustomer | string> {
   const match = await customers.resolve(query);
-  const shownQuery = literalText(query.slice(0, 100));
+  const shownQuery = inert(query, TEXT_CAPS.name);
   if (match.kind === 'found') return match.customer;
   if (match.kind === 'unknown') return t(locale, 'customerUnknown', { query: shownQuery });
-  const listed = match.matches.slice(0, MAX_MATCHES_LISTED).map((c) => `${literalText(c.customerName)} · ${c.customerId}`);
+  const listed = match.matches.slice(0, MAX_MATCHES_LISTED).map((c) => `${inert(c.customerName, TEXT_CAPS.name)} · ${c.customerId}`);
   if (match.matches.length > MAX_MATCHES_LISTED) listed.push('…');
   return t(locale, 'customerAmbiguous', { query: shownQuery, count: match.matches.length, matches: listed.join('; ') });
 }

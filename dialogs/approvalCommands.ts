@@ -1,6 +1,7 @@
 import { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { isGuid } from '../services/domain/ids';
 import { t, toLocale } from '../cards/i18n';
+import { inert, TEXT_CAPS } from '../cards/literal';
 import { normalizeRequestId, type ApprovalService } from '../services/approvals';
 import type { KaizalaSubscriptions } from '../services/approvals/subscriptions';
 import { CommandModule } from './commands';
@@ -40,7 +41,7 @@ async function showHistory(deps: ApprovalCommandsDeps, query: string, step: Wate
   if (customers.size === 0 && isGuid(query)) customers.set(query.toLowerCase(), '');
   if (customers.size === 0) return reply(t(locale, 'histNoMatch', { query: query.slice(0, 100) }));
   if (customers.size > 1) {
-    return reply(t(locale, 'histAmbiguous', { query: query.slice(0, 100), names: [...customers.values()].slice(0, 10).join(', ') }));
+    return reply(t(locale, 'histAmbiguous', { query: query.slice(0, 100), names: [...customers.values()].slice(0, 10).map((name) => inert(name, TEXT_CAPS.name)).join(', ') }));
   }
   const [[customerId, knownName]] = [...customers];
   const { entries, total } = await deps.approvals.history(customerId, HISTORY_ENTRIES_SHOWN);

@@ -7,7 +7,7 @@ import { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { randomUUID } from 'node:crypto';
 import { ExpiringPageData, ExpiringReportCardData, ExpiringReportRow, renderCard } from '../cards/cards';
 import { Locale, StringKey, t, toLocale } from '../cards/i18n';
-import { literalText } from '../cards/literal';
+import { inert, TEXT_CAPS } from '../cards/literal';
 import type { ExpiringSubscription, KaizalaReviewReason, Urgency } from '../services/domain/expiring';
 import type { Logger } from '../services/logging';
 import type { ExpiringReport, RunningScan, ScanRunner, ScanSummary } from '../services/scan';
@@ -214,8 +214,7 @@ export function scanSummaryText(summary: ScanSummary, locale: Locale): string {
   if (summary.customersFailed === 0) return text;
   const named = summary.failures.slice(0, FAILURES_IN_CHAT).map((failure) => {
     const kind = t(locale, failure.kind === 'authorization' ? 'scanFailureAuthorization' : 'scanFailureError');
-    const reason = failure.reason.length > MAX_REASON_IN_CHAT ? `${failure.reason.slice(0, MAX_REASON_IN_CHAT - 1)}…` : failure.reason;
-    return `${literalText(failure.customerName)} (${kind}: ${literalText(reason)})`;
+    return `${inert(failure.customerName, TEXT_CAPS.name)} (${kind}: ${inert(failure.reason, MAX_REASON_IN_CHAT)})`;
   });
   const unnamed = summary.customersFailed - named.length;
   if (unnamed > 0) named.push(t(locale, 'scanFailuresMore', { count: unnamed }));
@@ -227,7 +226,7 @@ function busyText(running: RunningScan | undefined, timeZone: string, locale: Lo
   const time = new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(
     new Date(running.startedAt),
   );
-  const by = running.trigger.by ? literalText(running.trigger.by) : t(locale, 'scanBusyBySchedule');
+  const by = running.trigger.by ? inert(running.trigger.by, TEXT_CAPS.name) : t(locale, 'scanBusyBySchedule');
   return t(locale, 'scanBusy', { time: `${time} (${timeZone})`, by });
 }
 

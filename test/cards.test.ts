@@ -1,6 +1,7 @@
 import { CARD_NAMES, renderCard } from '../cards/cards';
 import { Locale, strings } from '../cards/i18n';
-import { literalText } from '../cards/literal';
+import { inert } from '../cards/literal';
+import { cardSize, CardProblem, TEAMS_CARD_LIMITS } from '../cards/render';
 import { CARD_SAMPLES } from '../cards/samples';
 import { createCardValidator } from '../cards/schemaValidator';
 
@@ -10,14 +11,17 @@ const LOCALES: Locale[] = ['en', 'de'];
 describe('every card template', () => {
   for (const name of CARD_NAMES) {
     for (const locale of LOCALES) {
-      it(`${name} (${locale}) renders completely, is a valid Adaptive Card 1.5 and stays under 40 KB`, () => {
-        const card = renderCard(name, CARD_SAMPLES[name] as never, locale);
+      it(`${name} (${locale}) renders completely, is a valid Adaptive Card 1.5 and fits Teams' message size`, () => {
+        const problems: CardProblem[] = [];
+        const card = renderCard(name, CARD_SAMPLES[name] as never, locale, (p) => problems.push(p));
+        expect(problems).toEqual([]);
         const json = JSON.stringify(card);
         expect(json).not.toContain('${');
         const result = validate(card);
         expect(result.errors).toEqual([]);
         expect(result.valid).toBe(true);
-        expect(Buffer.byteLength(json, 'utf8')).toBeLessThan(40 * 1024);
+        expect(cardSize(card).utf16Bytes).toBeLessThanOrEqual(TEAMS_CARD_LIMITS.utf16Bytes);
+        expect(cardSize(card).utf8Bytes).toBeLessThanOrEqual(TEAMS_CARD_LIMITS.utf8Bytes);
       });
     }
   }
@@ -33,14 +37,16 @@ describe('every card template', () => {
 });
 
 describe('untrusted text on cards', () => {
+  const WJ = '\u2060';
   it.each([
-    ['Contoso [Beta] *Ltd* <script>', 'Contoso ［Beta］ ∗Ltd∗ ‹script›'],
-    ['[click](https://evil.example)', '［click］(https:\u2060//evil.example)'],
-    ['@everyone _urgent_', '＠everyone ＿urgent＿'],
+    ['Contoso [Beta] *Ltd* <script>', `Contoso [Beta] ∗Ltd∗ <${WJ}script>`],
+    ['[click](https://evil.example)', `[click]${WJ}(https:${WJ}//evil.example)`],
+    ['@everyone _urgent_', `@${WJ}everyone ˍurgentˍ`],
     ['line one\nline two', 'line one line two'],
-    ['- not a list', '\u2060- not a list'],
+    ['- not a list', `${WJ}- not a list`],
+    ['ann_lee@contoso.com', 'ann_lee@contoso.com'],
   ])('%j is shown literally', (input, expected) => {
-    expect(literalText(input)).toBe(expected);
+    expect(inert(input)).toBe(expected);
   });
 
   it('a hostile value in card data cannot add markdown or a link to the rendered card', () => {
