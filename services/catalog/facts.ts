@@ -1,4 +1,4 @@
-import { EDUCATION_SKU_KINDS, type UserKind } from './plans';
+import { EDUCATION_SKU_KINDS, TEAMS_STANDALONE_SKU_IDS, type UserKind } from './plans';
 
 /** A user who holds the Kaizala Pro license, as the wizard shows and moves them. */
 export interface KaizalaUser {
@@ -9,6 +9,8 @@ export interface KaizalaUser {
   jobTitle?: string;
   /** Faculty or student at an education customer (kept on the new plan); `any` elsewhere. */
   kind: UserKind;
+  /** Already holds a Teams standalone (Teams Enterprise or Teams EEA): needs no Teams seat next to a no-Teams suite. */
+  hasTeams?: boolean;
 }
 
 /** What the recommendation and the seat limits are decided on. */
@@ -23,6 +25,10 @@ export interface CustomerFacts {
   studentUsers: number;
   /** Seats the tenant already holds per Entra skuId, from every partner and channel (Graph subscribedSkus). */
   seatsBySku: Readonly<Record<string, number>>;
+  /** The customer's market (billing country, ISO 3166 alpha-2), which decides the suite variant; unknown = not EEA. */
+  market?: string;
+  /** Of the users who move, those already holding a Teams standalone. */
+  usersWithTeams?: number;
 }
 
 /**
@@ -54,13 +60,25 @@ export function educationKindOf(assignedSkuIds: readonly string[], jobTitle: str
   return STUDENT_WORDS.some((word) => title.includes(word)) ? 'student' : 'faculty';
 }
 
-/** Facts from the users to move and the tenant's seats. */
-export function customerFacts(education: boolean, users: readonly KaizalaUser[], seatsBySku: Readonly<Record<string, number>>): CustomerFacts {
+/** Facts from the users to move, the tenant's seats and the customer's market. */
+export function customerFacts(
+  education: boolean,
+  users: readonly KaizalaUser[],
+  seatsBySku: Readonly<Record<string, number>>,
+  market?: string,
+): CustomerFacts {
   return {
     education,
     kaizalaUsers: users.length,
     frontlineUsers: users.filter((user) => isFrontlineJobTitle(user.jobTitle)).length,
     studentUsers: users.filter((user) => user.kind === 'student').length,
     seatsBySku,
+    ...(market ? { market: market.toUpperCase() } : {}),
+    usersWithTeams: users.filter((user) => user.hasTeams).length,
   };
+}
+
+/** Whether any of the Entra skuIds is a Teams standalone. */
+export function holdsTeamsStandalone(skuIds: readonly string[]): boolean {
+  return skuIds.some((skuId) => TEAMS_STANDALONE_SKU_IDS.has(skuId.toLowerCase()));
 }

@@ -1,12 +1,26 @@
-export { BUSINESS_SEAT_CAP, EDUCATION_SKU_KINDS, LARGE_PLAN_SEAT_CAP, PLANS, findPlan, skuForUser, toChosenPlan } from './plans';
-export type { PlanDefinition, PlanFamily, PlanSku, UserKind } from './plans';
-export { customerFacts, educationKindOf, isFrontlineJobTitle } from './facts';
+export {
+  BUSINESS_SEAT_CAP,
+  EDUCATION_SKU_KINDS,
+  EEA_MARKETS,
+  ENTERPRISE_SUITES_WITH_TEAMS,
+  LARGE_PLAN_SEAT_CAP,
+  PLANS,
+  TEAMS_EEA,
+  TEAMS_ENTERPRISE,
+  TEAMS_STANDALONE_SKU_IDS,
+  findPlan,
+  isEeaMarket,
+  skuForUser,
+  toChosenPlan,
+} from './plans';
+export type { PlanDefinition, PlanFamily, PlanSku, TeamsVariant, UserKind, VariantReason } from './plans';
+export { customerFacts, educationKindOf, holdsTeamsStandalone, isFrontlineJobTitle } from './facts';
 export type { CustomerFacts, KaizalaUser } from './facts';
-export { isEligible, maxSeatsFor, recommendPlans, seatsHeld } from './recommend';
+export { isEligible, maxSeatsFor, planFor, recommendPlans, seatsHeld } from './recommend';
 export type { PlanOption, RecommendationReason } from './recommend';
 export { estimatedLines, planLines, seatLimits, toRequestLine } from './lines';
 export type { PlannedLine, SeatLimits } from './lines';
 export { PriceList, PriceListError } from './priceList';
 export type { Money, PricedLine } from './priceList';
-export { GraphTenantDirectory, toKaizalaUser } from './tenantDirectory';
+export { GraphTenantDirectory, billingCountry, toKaizalaUser } from './tenantDirectory';
 export type { TenantDirectory } from './tenantDirectory';

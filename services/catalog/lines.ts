@@ -22,7 +22,9 @@ export interface PlannedLine {
 
 /**
  * Splits a purchase into one line per SKU: each user gets the SKU of their kind (education), and the spare seats
- * (quantity beyond the users who move) go to the faculty or all-users SKU. SKUs nobody needs are left out.
+ * (quantity beyond the users who move) go to the faculty or all-users SKU. SKUs nobody needs are left out. A suite
+ * without Teams adds its Teams standalone as one more line in the same purchase: every user who moves and does not
+ * hold a Teams standalone yet, plus the spare seats (whoever takes them later needs Teams too).
  */
 export function planLines(plan: PlanDefinition, users: readonly KaizalaUser[], quantity: number): PlannedLine[] {
   const spareSku = skuForUser(plan, 'faculty');
@@ -41,7 +43,11 @@ export function planLines(plan: PlanDefinition, users: readonly KaizalaUser[], q
   }
   const spare = quantity - users.length;
   if (spare > 0) lineFor(spareSku).quantity += spare;
-  return plan.skus.map((sku) => lines.get(sku.skuId)).filter((line): line is PlannedLine => line !== undefined);
+  const suiteLines = plan.skus.map((sku) => lines.get(sku.skuId)).filter((line): line is PlannedLine => line !== undefined);
+  if (!plan.teams) return suiteLines;
+  const needTeams = users.filter((user) => !user.hasTeams).map((user) => user.id);
+  const teamsSeats = needTeams.length + Math.max(0, spare);
+  return teamsSeats > 0 ? [...suiteLines, { sku: plan.teams, quantity: teamsSeats, userIds: needTeams }] : suiteLines;
 }
 
 /**
@@ -51,6 +57,10 @@ export function planLines(plan: PlanDefinition, users: readonly KaizalaUser[], q
 export function estimatedLines(plan: PlanDefinition, quantity: number, studentUsers: number): PlannedLine[] {
   const studentSku = skuForUser(plan, 'student');
   const otherSku = skuForUser(plan, 'faculty');
+  if (plan.teams) {
+    const teamsSeats = Math.max(0, quantity - (plan.usersWithTeams ?? 0));
+    return [{ sku: otherSku, quantity, userIds: [] }, { sku: plan.teams, quantity: teamsSeats, userIds: [] }].filter((line) => line.quantity > 0);
+  }
   if (studentSku.skuId === otherSku.skuId) return [{ sku: otherSku, quantity, userIds: [] }];
   const students = Math.min(studentUsers, quantity);
   return [

@@ -1,6 +1,7 @@
 import type { GraphClient } from '../graph/graphClient';
 import type { GraphUser } from '../graph/types';
-import { educationKindOf, type KaizalaUser } from './facts';
+import type { PartnerCenterClient } from '../partnerCenter/partnerCenterClient';
+import { educationKindOf, holdsTeamsStandalone, type KaizalaUser } from './facts';
 
 /** What the wizard reads about a customer's tenant; a port so tests can fake it. */
 export interface TenantDirectory {
@@ -8,13 +9,30 @@ export interface TenantDirectory {
   kaizalaUsers(tenantId: string, kaizalaSkuId: string, education: boolean): Promise<KaizalaUser[]>;
   /** Seats the tenant holds per Entra skuId, bought through any partner or channel. */
   seatsBySku(tenantId: string): Promise<Record<string, number>>;
+  /**
+   * The customer's market (billing country), which decides the suite variant (EEA or not); undefined when unknown.
+   * Optional so that directories without Partner Center (tests, tools) still work: they are read as non-EEA.
+   */
+  market?(customerId: string): Promise<string | undefined>;
 }
 
 const USER_FIELDS = ['id', 'userPrincipalName', 'displayName', 'jobTitle', 'assignedLicenses'] as const;
 
 /** The directory over Microsoft Graph (app-only in the customer tenant, through GDAP). */
 export class GraphTenantDirectory implements TenantDirectory {
-  constructor(private readonly graph: Pick<GraphClient, 'listUsers' | 'listSubscribedSkus'>) {}
+  constructor(
+    private readonly graph: Pick<GraphClient, 'listUsers' | 'listSubscribedSkus'>,
+    /** Reads the billing country; without it (or when it fails) the market is the partner's own. */
+    private readonly partnerCenter?: Pick<PartnerCenterClient, 'getCustomer'>,
+    private readonly partnerMarket?: string,
+  ) {}
+
+  /** The billing profile's country, the same market the run's catalog lookups use. */
+  async market(customerId: string): Promise<string | undefined> {
+    if (!this.partnerCenter) return this.partnerMarket;
+    const customer = await this.partnerCenter.getCustomer(customerId);
+    return billingCountry(customer.billingProfile) ?? this.partnerMarket;
+  }
 
   async kaizalaUsers(tenantId: string, kaizalaSkuId: string, education: boolean): Promise<KaizalaUser[]> {
     const users = await this.graph.listUsers(tenantId, { skuId: kaizalaSkuId, select: USER_FIELDS });
@@ -43,5 +61,13 @@ export function toKaizalaUser(user: GraphUser, education: boolean): KaizalaUser 
     userPrincipalName: user.userPrincipalName ?? '',
     jobTitle,
     kind: education ? educationKindOf(assigned, jobTitle) : 'any',
+    ...(holdsTeamsStandalone(assigned) ? { hasTeams: true } : {}),
   };
+}
+
+/** `billingProfile.defaultAddress.country` as an upper-case two-letter code, if it is one. */
+export function billingCountry(billingProfile: Record<string, unknown> | undefined): string | undefined {
+  const address = billingProfile?.defaultAddress;
+  const country = typeof address === 'object' && address !== null ? (address as { country?: unknown }).country : undefined;
+  return typeof country === 'string' && /^[A-Za-z]{2}$/.test(country) ? country.toUpperCase() : undefined;
 }

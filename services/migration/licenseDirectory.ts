@@ -26,7 +26,8 @@ export interface SkuSeats {
 }
 
 export interface LicenseChange {
-  add?: string;
+  /** Every SKU the user still lacks (a suite and the Teams standalone bought with it arrive in one call). */
+  add?: string[];
   remove?: string;
 }
 
@@ -74,7 +75,7 @@ export class GraphLicenseDirectory implements LicenseDirectory {
 
   async change(userId: string, change: LicenseChange): Promise<Traced<unknown>> {
     return this.graph.assignLicense(this.tenantId, userId, {
-      addLicenses: change.add ? [{ skuId: change.add }] : [],
+      addLicenses: (change.add ?? []).map((skuId) => ({ skuId })),
       removeLicenses: change.remove ? [change.remove] : [],
     });
   }
@@ -134,7 +135,7 @@ export class PartnerCenterLicenseDirectory implements LicenseDirectory {
       this.customerId,
       userId,
       {
-        licensesToAssign: change.add ? [{ skuId: change.add, excludedPlans: null }] : [],
+        licensesToAssign: (change.add ?? []).map((skuId) => ({ skuId, excludedPlans: null })),
         licensesToRemove: change.remove ? [change.remove] : [],
       },
       requestId,

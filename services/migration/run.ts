@@ -66,6 +66,8 @@ export interface PurchaseState {
   country?: string;
   /** Entra skuId → PRODUCT:SKU:AVAILABILITY of its cart line (availability ids rotate: re-resolved for every cart). */
   catalogItems?: Record<string, string>;
+  /** Entra skuId → the term its cart line buys, as the chosen availability offers it (never assumed). */
+  catalogTerms?: Record<string, { termDuration: string; billingCycle: string }>;
   /** The catalog asked for the partner-of-record attestation (900203/900206/10012): send it on the next cart. */
   attestation?: boolean;
   /** MS-RequestId of the create-cart call, persisted before it. */
@@ -201,10 +203,13 @@ export function hasPurchased(run: MigrationRun): boolean {
   return (run.purchase.orderIds?.length ?? 0) > 0;
 }
 
-/** Each user's target skuId. */
-export function targetSkus(run: MigrationRun): Map<string, string> {
-  const targets = new Map<string, string>();
-  for (const line of run.lines) for (const userId of line.userIds) targets.set(userId, line.skuId);
+/**
+ * Each user's target skuIds: one per line naming them (one suite SKU, plus the Teams standalone bought next to a
+ * suite without Teams).
+ */
+export function targetSkus(run: MigrationRun): Map<string, string[]> {
+  const targets = new Map<string, string[]>();
+  for (const line of run.lines) for (const userId of line.userIds) targets.set(userId, [...(targets.get(userId) ?? []), line.skuId]);
   return targets;
 }
 

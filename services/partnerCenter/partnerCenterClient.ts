@@ -269,9 +269,18 @@ export class PartnerCenterClient {
 
   // ── Carts, checkout, orders ─────────────────────────────────────────────────────────────────────────────────
 
-  /** New-commerce cart (201). Line errors (e.g. 10015 with `availableQuantity`) come back on the lines. */
-  async createCart(customerId: string, lineItems: CartLineItemRequest[], requestId?: string): Promise<Traced<Cart>> {
-    const body = { lineItems: lineItems.map((line, index) => ({ id: index, ...line })) };
+  /**
+   * New-commerce cart (201). Line errors (e.g. 10015 with `availableQuantity`) come back on the lines.
+   * `partnerOnRecordAttestationAccepted` belongs to the CART (Microsoft's create-cart sample and request table mark
+   * it required there), not to a line.
+   */
+  async createCart(
+    customerId: string,
+    lineItems: CartLineItemRequest[],
+    requestId?: string,
+    cart: { partnerOnRecordAttestationAccepted?: boolean } = {},
+  ): Promise<Traced<Cart>> {
+    const body = { ...cart, lineItems: lineItems.map((line, index) => ({ id: index, ...line })) };
     const response = await this.call<Cart>('POST', this.url(['customers', customerId, 'carts']), this.appToken, { body, requestId });
     return traced(response);
   }

@@ -225,8 +225,8 @@ export interface CartLineItemRequest {
   customTermEndDate?: string;
   provisioningContext?: Record<string, string>;
   promotionId?: string;
+  /** Only for offers whose SKU enforces attestation (10012 AttestationNotAccepted when missing). */
   attestationAccepted?: boolean;
-  partnerOnRecordAttestationAccepted?: boolean;
 }
 
 export interface CartLineItemError {

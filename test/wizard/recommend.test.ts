@@ -70,8 +70,13 @@ describe('recommendPlans: the recommendation table', () => {
   });
 
   it('lists every eligible plan once, recommended first, the rest in catalog order', () => {
-    const ids = recommendPlans(facts({ kaizalaUsers: 390 })).map((o) => o.plan.planId);
+    const ids = recommendPlans(facts({ kaizalaUsers: 390, market: 'DE' })).map((o) => o.plan.planId);
     expect(ids).toEqual(['o365-e1', 'o365-f3', 'm365-f3', 'o365-e3', 'm365-e3', 'o365-e5', 'm365-e5']);
+  });
+
+  it('leaves out the E5 suites for a new enterprise customer outside the EEA (no verified "(no Teams)" SKU)', () => {
+    const ids = recommendPlans(facts({ kaizalaUsers: 390, market: 'US' })).map((o) => o.plan.planId);
+    expect(ids).toEqual(['o365-e1', 'o365-f3', 'm365-f3', 'o365-e3', 'm365-e3']);
   });
 });
 

@@ -38,7 +38,7 @@ export async function moveLicensesStep(ctx: RunContext): Promise<StepResult> {
 }
 
 /** Moves users with a small pool; the first error that must stop the run (park, lease) stops the others too. */
-async function forEachUser(ctx: RunContext, userIds: string[], targets: ReadonlyMap<string, string>): Promise<string[]> {
+async function forEachUser(ctx: RunContext, userIds: string[], targets: ReadonlyMap<string, string[]>): Promise<string[]> {
   const queue = [...userIds];
   const retryLater: string[] = [];
   let stopping: unknown;
@@ -46,7 +46,7 @@ async function forEachUser(ctx: RunContext, userIds: string[], targets: Readonly
     while (queue.length > 0 && stopping === undefined) {
       const userId = queue.shift() as string;
       try {
-        if ((await moveUser(ctx, userId, targets.get(userId) ?? ctx.run.plan.skuId)) === 'retryLater') retryLater.push(userId);
+        if ((await moveUser(ctx, userId, targets.get(userId) ?? [ctx.run.plan.skuId])) === 'retryLater') retryLater.push(userId);
       } catch (error) {
         stopping ??= error;
       }
@@ -57,7 +57,8 @@ async function forEachUser(ctx: RunContext, userIds: string[], targets: Readonly
   return retryLater;
 }
 
-async function moveUser(ctx: RunContext, userId: string, newSku: string): Promise<UserOutcome> {
+/** `newSkus`: the user's new plan, and the Teams standalone bought with a suite without Teams; all of them count as "new". */
+async function moveUser(ctx: RunContext, userId: string, newSkus: readonly string[]): Promise<UserOutcome> {
   const { licenses, licenseLimiter } = ctx.clients;
   const kaizala = ctx.run.kaizalaSkuId;
   let lastError: { transient: boolean; text: string; triedToAdd: boolean } | undefined;
@@ -72,7 +73,8 @@ async function moveUser(ctx: RunContext, userId: string, newSku: string): Promis
     ctx.checkpoint();
     const held = await licenses.readUser(userId);
     if (!held.exists) return finish('userNotFound', 'the user no longer exists in the tenant');
-    const hasNew = held.skuIds.has(newSku);
+    const missing = newSkus.filter((skuId) => !held.skuIds.has(skuId));
+    const hasNew = missing.length === 0;
     const hasKaizala = held.skuIds.has(kaizala);
     const kaizalaFromGroupOnly = hasKaizala && (held.inheritedOnly.has(kaizala) || kaizalaInheritedPerError);
     if (hasNew && !hasKaizala) return finish('done');
@@ -84,9 +86,11 @@ async function moveUser(ctx: RunContext, userId: string, newSku: string): Promis
     }
     if (!hasNew && lastError && !lastError.transient && lastError.triedToAdd) {
       // Graph says "no seats" only in its message text; the seat count tells without parsing text.
-      const seats = await licenses.seats(newSku);
-      const free = (seats?.enabled ?? 0) - (seats?.consumed ?? 0);
-      if (free < 1) throw new ParkRun('notEnoughSeats', `no free seats of ${lineTitle(ctx.run, newSku)} left: ${lastError.text}`);
+      for (const skuId of missing) {
+        const seats = await licenses.seats(skuId);
+        const free = (seats?.enabled ?? 0) - (seats?.consumed ?? 0);
+        if (free < 1) throw new ParkRun('notEnoughSeats', `no free seats of ${lineTitle(ctx.run, skuId)} left: ${lastError.text}`);
+      }
     }
     if (round > ctx.settings.maxUserRounds) {
       if (lastError?.transient) return 'retryLater';
@@ -95,7 +99,7 @@ async function moveUser(ctx: RunContext, userId: string, newSku: string): Promis
     }
 
     const change: LicenseChange = {
-      add: hasNew ? undefined : newSku,
+      add: hasNew ? undefined : missing,
       // Never remove Kaizala from a user lacking the new plan unless this very call adds it.
       remove: hasKaizala && !kaizalaFromGroupOnly ? kaizala : undefined,
     };
@@ -112,14 +116,16 @@ async function moveUser(ctx: RunContext, userId: string, newSku: string): Promis
         (result) => ({
           msRequestId: licenses.path === 'partnerCenter' ? result.requestId : undefined,
           correlationId: result.correlationId,
-          summary: `user ${userId}: add [${change.add ?? ''}] remove [${change.remove ?? ''}]`,
+          summary: `user ${userId}: add [${(change.add ?? []).join(', ')}] remove [${change.remove ?? ''}]`,
         }),
         { userId, msRequestId: licenses.path === 'partnerCenter' ? requestId : undefined },
       );
       lastError = undefined;
     } catch (error) {
       const understood = understandFailure(error);
-      if ('noSeats' in understood) throw new ParkRun('notEnoughSeats', `no free seats of ${lineTitle(ctx.run, newSku)} left: ${understood.text}`);
+      if ('noSeats' in understood) {
+        throw new ParkRun('notEnoughSeats', `no free seats of ${missing.map((skuId) => lineTitle(ctx.run, skuId)).join(', ')} left: ${understood.text}`);
+      }
       if ('problem' in understood && understood.problem === 'groupInherited' && change.remove !== undefined) {
         kaizalaInheritedPerError = true;
         continue;

@@ -1,13 +1,16 @@
 /**
- * Step 1: buy the replacement plan exactly once (one cart, one line per SKU). The cart id and both MS-RequestIds
+ * Step 1: buy the replacement plan exactly once (one cart, one line per SKU: a suite without Teams and its Teams
+ * standalone are bought together, under one approval and one checkout). Each line buys a term its availability
+ * offers, never an assumed one, and the partner-of-record attestation is sent on the cart. The cart id and both MS-RequestIds
  * are persisted before the calls they belong to; an uncertain outcome is reconciled through the cart, the orders
  * and the subscriptions, never by buying again, and a cart that is ordered is never checked out a second time. A
  * new cart is built only after reconciliation shows the old one bought nothing.
  */
 import { randomUUID } from 'node:crypto';
+import { billingCountry } from '../../catalog/tenantDirectory';
 import { hasErrorCode, isApiError } from '../../http/errors';
 import type { CartLineItemRequest } from '../../partnerCenter/types';
-import { offerPrefix, type CatalogQuery } from '../catalogResolver';
+import { offerPrefix, type CartTerm, type CatalogQuery } from '../catalogResolver';
 import type { MigrationRun, PurchaseState, RunLine } from '../run';
 import { ParkRun, describeError, type RunContext, type StepResult } from '../runContext';
 import { backoffMs } from '../settings';
@@ -44,14 +47,14 @@ export async function purchaseStep(ctx: RunContext): Promise<StepResult> {
     await abandonCart(ctx, 'cart not found');
   }
   if (!ctx.run.purchase.cartRequestId || !ctx.run.purchase.catalogItems) {
-    const catalogItems = await resolveCatalogItems(ctx);
+    const { catalogItems, catalogTerms } = await resolveCatalogItems(ctx);
     const adopted = await findAdoptableOrders(ctx, catalogItems);
     if (adopted) {
-      await ctx.save((latest) => withPurchase(latest, { catalogItems }));
+      await ctx.save((latest) => withPurchase(latest, { catalogItems, catalogTerms }));
       await recordOrders(ctx, adopted, true);
       return NEXT_PROVISIONING;
     }
-    await ctx.save((latest) => withPurchase(latest, { catalogItems, cartRequestId: randomUUID() }));
+    await ctx.save((latest) => withPurchase(latest, { catalogItems, catalogTerms, cartRequestId: randomUUID() }));
   }
   return (await createCart(ctx)) ?? checkout(ctx);
 }
@@ -66,41 +69,56 @@ async function cartStatus(ctx: RunContext, cartId: string): Promise<'ordered' | 
   }
 }
 
-/** Resolves every line's catalog item (availability ids are re-read, product and SKU cached). */
-async function resolveCatalogItems(ctx: RunContext): Promise<Record<string, string>> {
+/** Resolves every line's catalog item and term (availability ids are re-read, product and SKU cached). */
+async function resolveCatalogItems(ctx: RunContext): Promise<{ catalogItems: Record<string, string>; catalogTerms: Record<string, CartTerm> }> {
   const run = ctx.run;
   const country = run.purchase.country ?? (await customerCountry(ctx));
-  const items: Record<string, string> = {};
+  const catalogItems: Record<string, string> = {};
+  const catalogTerms: Record<string, CartTerm> = {};
   for (const line of run.lines) {
     const item = await ctx.clients.catalog.resolve(catalogQuery(run, line, country));
     if (!item) {
       throw new ParkRun('catalogItemNotFound', `no purchasable catalog item for ${line.title} (skuId ${line.skuId}) in market ${country}`);
     }
-    items[line.skuId] = item.catalogItemId;
+    catalogItems[line.skuId] = item.catalogItemId;
+    catalogTerms[line.skuId] = item.term;
   }
   if (!run.purchase.country) await ctx.save((latest) => withPurchase(latest, { country }));
-  return items;
+  return { catalogItems, catalogTerms };
 }
+
+/** A run persisted before terms were recorded bought a one-year term billed monthly; keep that for its cart. */
+const TERM_OF_OLDER_RUNS: CartTerm = { termDuration: 'P1Y', billingCycle: 'monthly' };
 
 /** Creates the cart of the persisted intent (re-sent with the same MS-RequestId); a StepResult when it cannot. */
 async function createCart(ctx: RunContext): Promise<StepResult | undefined> {
   const pc = ctx.clients.partnerCenter;
   const run = ctx.run;
-  const { cartRequestId, catalogItems, attestation } = run.purchase as PurchaseState & { cartRequestId: string; catalogItems: Record<string, string> };
-  const lines: CartLineItemRequest[] = run.lines.map((line) => ({
-    catalogItemId: catalogItems[line.skuId],
-    quantity: line.quantity,
-    billingCycle: 'monthly',
-    termDuration: 'P1Y',
-    ...(attestation ? { attestationAccepted: true, partnerOnRecordAttestationAccepted: true } : {}),
-  }));
+  const { cartRequestId, catalogItems, catalogTerms, attestation } = run.purchase as PurchaseState & {
+    cartRequestId: string;
+    catalogItems: Record<string, string>;
+  };
+  const lines: CartLineItemRequest[] = run.lines.map((line) => {
+    const term = catalogTerms?.[line.skuId] ?? TERM_OF_OLDER_RUNS;
+    return {
+      catalogItemId: catalogItems[line.skuId],
+      quantity: line.quantity,
+      billingCycle: term.billingCycle,
+      termDuration: term.termDuration,
+      // Only SKUs that enforce it want the line attestation; the catalog says so with 10012 / 900203 / 900206.
+      ...(attestation ? { attestationAccepted: true } : {}),
+    };
+  });
   const created = await ctx.sideEffect(
     'createCart',
-    () => pc.createCart(run.customerId, lines, cartRequestId),
+    // The partner transacts as partner of record for every cart it builds; the create-cart request marks it required.
+    () => pc.createCart(run.customerId, lines, cartRequestId, { partnerOnRecordAttestationAccepted: true }),
     (result) => ({
       msRequestId: result.requestId,
       correlationId: result.correlationId,
-      summary: `cart ${result.data.id} ${result.data.status}: ${lines.map((line) => `${line.quantity} × ${line.catalogItemId}`).join(', ')}`,
+      summary: `cart ${result.data.id} ${result.data.status}: ${lines
+        .map((line) => `${line.quantity} × ${line.catalogItemId} (${line.termDuration}, ${line.billingCycle})`)
+        .join(', ')}`,
     }),
     { msRequestId: cartRequestId },
   );
@@ -307,9 +325,7 @@ async function recordOrders(ctx: RunContext, orderIds: string[], adopted: boolea
 
 async function customerCountry(ctx: RunContext): Promise<string> {
   const customer = await ctx.clients.partnerCenter.getCustomer(ctx.run.customerId);
-  const address = customer.billingProfile?.defaultAddress;
-  const country = typeof address === 'object' && address !== null ? (address as { country?: unknown }).country : undefined;
-  return typeof country === 'string' && /^[A-Za-z]{2}$/.test(country) ? country.toUpperCase() : ctx.settings.defaultCountry;
+  return billingCountry(customer.billingProfile) ?? ctx.settings.defaultCountry;
 }
 
 function catalogQuery(run: MigrationRun, line: RunLine, country: string): CatalogQuery {
@@ -328,6 +344,7 @@ function abandoned(run: MigrationRun, cartId: string, reason: string): Migration
     cartRequestId: undefined,
     cartCreatedAt: undefined,
     catalogItems: undefined,
+    catalogTerms: undefined,
     checkoutRequestId: undefined,
     checkoutSentAt: undefined,
     landingSince: undefined,

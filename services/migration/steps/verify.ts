@@ -1,13 +1,14 @@
 /**
  * Step 4: a fresh read proves the move is complete: nobody holds Kaizala Pro, its consumed units are 0, and every
- * user of the run holds the new plan. Only then may the subscription be suspended (and the suspend step reads
+ * user of the run holds every SKU bought for them (the suite, and the Teams standalone next to a suite without
+ * Teams). Only then may the subscription be suspended (and the suspend step reads
  * again right before its call).
  */
 import type { MigrationRun } from '../run';
 import { ParkRun, type RunContext, type StepResult } from '../runContext';
 
 export interface KaizalaCheck {
-  /** Run users still holding Kaizala or lacking their new SKU. */
+  /** Run users still holding Kaizala or lacking one of their new SKUs. */
   runUsersToMove: string[];
   /** Kaizala holders outside the run (listable on the Graph path only). */
   otherHolders: Array<{ id: string; userPrincipalName?: string }>;
@@ -27,13 +28,15 @@ export async function inspectKaizala(ctx: RunContext): Promise<KaizalaCheck> {
   const kaizalaInRun = allHolders
     ? new Set(allHolders.map((holder) => holder.id).filter((id) => inRun.has(id)))
     : await licenses.holdersAmong(run.kaizalaSkuId, runUserIds);
-  const withTheirPlan = new Set<string>();
+  // A user may be on two lines (a suite without Teams and its Teams standalone): every line's SKU must be there.
+  const lacking = new Set<string>();
   for (const line of run.lines) {
-    for (const id of await licenses.holdersAmong(line.skuId, line.userIds)) withTheirPlan.add(id);
+    const holders = await licenses.holdersAmong(line.skuId, line.userIds);
+    for (const id of line.userIds) if (!holders.has(id)) lacking.add(id);
   }
   const seats = await licenses.seats(run.kaizalaSkuId);
   return {
-    runUsersToMove: runUserIds.filter((id) => kaizalaInRun.has(id) || !withTheirPlan.has(id)),
+    runUsersToMove: runUserIds.filter((id) => kaizalaInRun.has(id) || lacking.has(id)),
     otherHolders: (allHolders ?? []).filter((holder) => !inRun.has(holder.id)),
     consumed: seats?.consumed ?? 0,
   };
