@@ -1,10 +1,12 @@
 import type { AdaptiveCardInvokeResponse } from 'botbuilder';
 import { t, type Locale } from '../cards/i18n';
-import { REQUEST_ID_PATTERN, type ApprovalService, type ChangeOutcome, type RefusalProblem } from '../services/approvals';
+import { z } from 'zod';
+import { MAX_REJECT_REASON_LENGTH, type ApprovalService, type ChangeOutcome, type RefusalProblem } from '../services/approvals';
+import { requestIdSchema, versionSchema } from '../services/domain/ids';
 import type { Person } from '../services/domain/people';
 import type { MigrationRequest } from '../services/domain/request';
 import { requestCardFor } from './approvalNotifier';
-import { cardResponse, errorResponse, type InvokeHandler, type InvokeHandlers, type InvokeRequest } from './invokes';
+import { actionTable, cardResponse, defineAction, errorResponse, type InvokeHandlers, type InvokeRequest } from './invokes';
 
 /** The approval cards' `Action.Execute` verbs; the card templates use exactly these (a test checks it). */
 export const APPROVAL_VERBS = {
@@ -14,6 +16,7 @@ export const APPROVAL_VERBS = {
   refresh: 'approvalRefresh',
   withdraw: 'requestWithdraw',
 } as const;
+export type ApprovalVerb = (typeof APPROVAL_VERBS)[keyof typeof APPROVAL_VERBS];
 
 export interface ApprovalHandlerDeps {
   approvals: Pick<ApprovalService, 'decide' | 'withdraw' | 'getRequest' | 'approvers' | 'approversReached'>;
@@ -21,23 +24,21 @@ export interface ApprovalHandlerDeps {
   userPrincipalNameOf?: (aadObjectId: string) => Promise<string | undefined>;
 }
 
-/** What an approval button may carry: the request's id and version, and the card's own reason input. */
-export interface RequestAction {
-  requestId: string;
-  version: number;
-  rejectReason?: string;
-}
+/** Withdraw carries the request's id and the version the requester saw. */
+const withdrawData = z.strictObject({ requestId: requestIdSchema, version: versionSchema });
+/**
+ * Approve, Reject and the card's refresh also carry the card's reason input. Its length is the use case's to
+ * judge (a clear "reason required" answer); the cap here only keeps absurd payloads out.
+ */
+const decisionData = withdrawData.extend({ rejectReason: z.string().max(MAX_REJECT_REASON_LENGTH * 4).optional() });
 
-const ALLOWED_KEYS = new Set(['requestId', 'version', 'rejectReason']);
+/** What an approval button may carry, as its schema reads it. */
+export type RequestAction = z.output<typeof decisionData>;
 
 /** Validates a button's data; undefined for wrong types, unknown ids' shapes, or fields the card never sends. */
-export function parseRequestAction(data: Readonly<Record<string, unknown>>): RequestAction | undefined {
-  if (Object.keys(data).some((key) => !ALLOWED_KEYS.has(key))) return undefined;
-  const { requestId, version, rejectReason } = data;
-  if (typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId)) return undefined;
-  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) return undefined;
-  if (rejectReason !== undefined && typeof rejectReason !== 'string') return undefined;
-  return { requestId, version, ...(rejectReason !== undefined ? { rejectReason } : {}) };
+export function parseRequestAction(data: unknown): RequestAction | undefined {
+  const parsed = decisionData.safeParse(data);
+  return parsed.success ? parsed.data : undefined;
 }
 
 const REFUSALS: Readonly<Record<RefusalProblem, [400 | 403 | 404 | 409, string, Parameters<typeof t>[1]]>> = {
@@ -54,7 +55,7 @@ const REFUSALS: Readonly<Record<RefusalProblem, [400 | 403 | 404 | 409, string, 
  * (policy + compare-and-set), and answers at once with the card as it now is — slow work (updating the other
  * approvers' cards, telling the requester) runs in the background.
  */
-export function createApprovalHandlers(deps: ApprovalHandlerDeps): InvokeHandlers {
+export function createApprovalHandlers(deps: ApprovalHandlerDeps): InvokeHandlers<ApprovalVerb> {
   const withUpn = async (actor: Person): Promise<Person> => {
     if (!deps.userPrincipalNameOf || !deps.approvals.approvers.hasUpnEntries || deps.approvals.approvers.includes(actor)) return actor;
     const userPrincipalName = await deps.userPrincipalNameOf(actor.aadObjectId);
@@ -75,22 +76,16 @@ export function createApprovalHandlers(deps: ApprovalHandlerDeps): InvokeHandler
     return cardFor(outcome.request, actor, locale);
   };
 
-  const decide =
-    (decision: 'approve' | 'reject'): InvokeHandler =>
-    async ({ actor, locale, data }: InvokeRequest) => {
-      const action = parseRequestAction(data);
-      if (!action) return errorResponse(400, 'MalformedData', t(locale, 'apprErrMalformed'));
-      const person = await withUpn(actor);
-      const outcome = await deps.approvals.decide({ requestId: action.requestId, version: action.version, actor: person, decision, reason: action.rejectReason });
-      return answer(outcome, person, locale);
-    };
+  const decide = async (decision: 'approve' | 'reject', { actor, locale, data }: InvokeRequest<RequestAction>): Promise<AdaptiveCardInvokeResponse> => {
+    const person = await withUpn(actor);
+    const outcome = await deps.approvals.decide({ requestId: data.requestId, version: data.version, actor: person, decision, reason: data.rejectReason });
+    return answer(outcome, person, locale);
+  };
 
-  const refresh: InvokeHandler = async ({ actor, locale, data }) => {
-    const action = parseRequestAction(data);
-    if (!action) return errorResponse(400, 'MalformedData', t(locale, 'apprErrMalformed'));
-    const request = await deps.approvals.getRequest(action.requestId);
+  const refresh = async ({ actor, locale, data }: InvokeRequest<RequestAction>): Promise<AdaptiveCardInvokeResponse> => {
+    const request = await deps.approvals.getRequest(data.requestId);
     if (!request) return errorResponse(404, 'RequestNotFound', t(locale, 'apprErrNotFound'));
-    if (action.version > request.version) return errorResponse(409, 'VersionMismatch', t(locale, 'apprErrVersion'));
+    if (data.version > request.version) return errorResponse(409, 'VersionMismatch', t(locale, 'apprErrVersion'));
     const person = await withUpn(actor);
     const isRequester = person.aadObjectId.toLowerCase() === request.requester.aadObjectId.toLowerCase();
     // A pending request is shown only to those who may act on it; a decided one to anyone who has the card.
@@ -100,17 +95,16 @@ export function createApprovalHandlers(deps: ApprovalHandlerDeps): InvokeHandler
     return cardFor(request, person, locale);
   };
 
-  const withdraw: InvokeHandler = async ({ actor, locale, data }) => {
-    const action = parseRequestAction(data);
-    if (!action || action.rejectReason !== undefined) return errorResponse(400, 'MalformedData', t(locale, 'apprErrMalformed'));
-    const outcome = await deps.approvals.withdraw({ requestId: action.requestId, actor, version: action.version });
+  const withdraw = async ({ actor, locale, data }: InvokeRequest<z.output<typeof withdrawData>>): Promise<AdaptiveCardInvokeResponse> => {
+    const outcome = await deps.approvals.withdraw({ requestId: data.requestId, actor, version: data.version });
     return answer(outcome, actor, locale);
   };
 
-  return {
-    [APPROVAL_VERBS.approve]: decide('approve'),
-    [APPROVAL_VERBS.reject]: decide('reject'),
-    [APPROVAL_VERBS.refresh]: refresh,
-    [APPROVAL_VERBS.withdraw]: withdraw,
-  };
+  const malformed = 'apprErrMalformed';
+  return actionTable(
+    defineAction({ verb: APPROVAL_VERBS.approve, data: decisionData, malformed, handle: (request) => decide('approve', request) }),
+    defineAction({ verb: APPROVAL_VERBS.reject, data: decisionData, malformed, handle: (request) => decide('reject', request) }),
+    defineAction({ verb: APPROVAL_VERBS.refresh, data: decisionData, malformed, handle: refresh }),
+    defineAction({ verb: APPROVAL_VERBS.withdraw, data: withdrawData, malformed, handle: withdraw }),
+  );
 }

@@ -1,8 +1,10 @@
 import type { AdaptiveCardInvokeResponse } from 'botbuilder';
 import { t, type Locale } from '../cards/i18n';
 import type { Person } from '../services/domain/people';
-import { LICENSE_PATHS, type LicensePath, type RunActionRequest, type RunActionResult } from '../services/migration';
-import { cardResponse, errorResponse, type InvokeHandler, type InvokeHandlers } from './invokes';
+import { z } from 'zod';
+import { runIdSchema, versionSchema } from '../services/domain/ids';
+import { LICENSE_PATHS, type RunActionRequest, type RunActionResult } from '../services/migration';
+import { actionTable, cardResponse, defineAction, errorResponse, type InvokeHandlers } from './invokes';
 import { runProgressCard } from './runProgressNotifier';
 
 /** The progress card's `Action.Execute` verbs; cards/runProgress.json uses exactly these (a test checks it). */
@@ -10,6 +12,7 @@ export const RUN_VERBS = {
   retry: 'runRetry',
   cancel: 'runCancel',
 } as const;
+export type RunVerb = (typeof RUN_VERBS)[keyof typeof RUN_VERBS];
 
 /** What the handlers need of the migration runner (MigrationRunner implements it). */
 export interface RunControl {
@@ -23,24 +26,17 @@ export interface RunHandlerDeps {
   userPrincipalNameOf?: (aadObjectId: string) => Promise<string | undefined>;
 }
 
-/** What a run button may carry: the run's id and the card's version, plus the license path on "Retry via Partner Center". */
-export interface RunAction {
-  runId: string;
-  version: number;
-  licensePath?: LicensePath;
-}
+/** What Retry and Cancel carry: the run's id and the card's version; "Retry via Partner Center" adds the license path. */
+const cancelData = z.strictObject({ runId: runIdSchema, version: versionSchema });
+const retryData = cancelData.extend({ licensePath: z.literal(LICENSE_PATHS).optional() });
 
-const ALLOWED_KEYS = new Set(['runId', 'version', 'licensePath']);
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+/** What a run button may carry, as its schema reads it. */
+export type RunAction = z.output<typeof retryData>;
 
 /** Validates a button's data; undefined for wrong types or fields the card never sends. */
-export function parseRunAction(data: Readonly<Record<string, unknown>>): RunAction | undefined {
-  if (Object.keys(data).some((key) => !ALLOWED_KEYS.has(key))) return undefined;
-  const { runId, version, licensePath } = data;
-  if (typeof runId !== 'string' || !RUN_ID.test(runId)) return undefined;
-  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) return undefined;
-  if (licensePath !== undefined && !(LICENSE_PATHS as readonly unknown[]).includes(licensePath)) return undefined;
-  return { runId, version, ...(licensePath !== undefined ? { licensePath: licensePath as LicensePath } : {}) };
+export function parseRunAction(data: unknown): RunAction | undefined {
+  const parsed = retryData.safeParse(data);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /**
@@ -48,7 +44,7 @@ export function parseRunAction(data: Readonly<Record<string, unknown>>): RunActi
  * current version, compare-and-set) and answers at once with the card as it now is; the run itself continues in
  * the background.
  */
-export function createRunHandlers(deps: RunHandlerDeps): InvokeHandlers {
+export function createRunHandlers(deps: RunHandlerDeps): InvokeHandlers<RunVerb> {
   const withUpn = async (actor: Person): Promise<Person> => {
     if (!deps.userPrincipalNameOf || actor.userPrincipalName) return actor;
     const userPrincipalName = await deps.userPrincipalNameOf(actor.aadObjectId);
@@ -70,19 +66,23 @@ export function createRunHandlers(deps: RunHandlerDeps): InvokeHandlers {
     }
   };
 
-  const act =
-    (action: 'retry' | 'cancel'): InvokeHandler =>
-    async ({ actor, locale, data }) => {
-      const parsed = parseRunAction(data);
-      if (!parsed || (action === 'cancel' && parsed.licensePath !== undefined)) {
-        return errorResponse(400, 'MalformedData', t(locale, 'runErrMalformed'));
-      }
-      const request: RunActionRequest = { ...parsed, actor: await withUpn(actor) };
-      return answer(await (action === 'retry' ? deps.runs.retry(request) : deps.runs.cancel(request)), locale);
-    };
-
-  return {
-    [RUN_VERBS.retry]: act('retry'),
-    [RUN_VERBS.cancel]: act('cancel'),
+  const act = async (action: 'retry' | 'cancel', actor: Person, parsed: RunAction, locale: Locale): Promise<AdaptiveCardInvokeResponse> => {
+    const request: RunActionRequest = { ...parsed, actor: await withUpn(actor) };
+    return answer(await (action === 'retry' ? deps.runs.retry(request) : deps.runs.cancel(request)), locale);
   };
+
+  return actionTable(
+    defineAction({
+      verb: RUN_VERBS.retry,
+      data: retryData,
+      malformed: 'runErrMalformed',
+      handle: ({ actor, locale, data }) => act('retry', actor, data, locale),
+    }),
+    defineAction({
+      verb: RUN_VERBS.cancel,
+      data: cancelData,
+      malformed: 'runErrMalformed',
+      handle: ({ actor, locale, data }) => act('cancel', actor, data, locale),
+    }),
+  );
 }

@@ -1,8 +1,8 @@
 import {
   AdaptiveCardInvokeResponse,
-  AdaptiveCardInvokeValue,
   CardFactory,
   ConversationState,
+  InvokeResponse,
   StatePropertyAccessor,
   TeamsActivityHandler,
   TurnContext,
@@ -10,13 +10,23 @@ import {
 import { randomUUID } from 'node:crypto';
 import { DialogState } from 'botbuilder-dialogs';
 import { renderCard } from '../cards/cards';
-import { t, toLocale } from '../cards/i18n';
+import { t, toLocale, type Locale } from '../cards/i18n';
 import { commandHelp } from '../dialogs/commands';
-import { errorResponse, InvokeHandlers } from './invokes';
+import { cardInvokeValueSchema, errorResponse, handlerFor, InvokeHandlers } from './invokes';
 import { RootDialog } from '../dialogs/rootDialog';
 import { Logger } from '../services/logging';
 import { ConversationRecorder } from './proactive/conversationRecorder';
 import { Store, StoreConflictError } from '../services/store/store';
+import { objectIdSchema } from '../services/domain/ids';
+import { z } from 'zod';
+
+/** The invoke name of an Adaptive Card `Action.Execute`. */
+const CARD_ACTION_INVOKE = 'adaptiveCard/action';
+
+/** Who clicked, as Teams says: an Entra object id is required (it is what policies compare); a missing name is ''. */
+const actorSchema = z
+  .object({ aadObjectId: objectIdSchema, name: z.string().optional().catch(undefined) })
+  .transform(({ aadObjectId, name }) => ({ aadObjectId, name: (name ?? '').slice(0, 256) }));
 
 export interface KaizalaBotDeps {
   conversationState: ConversationState;
@@ -57,23 +67,32 @@ export class KaizalaBot extends TeamsActivityHandler {
     });
   }
 
-  /** Every `Action.Execute` lands here: look the verb up, never guess; a failure answers a typed error. */
-  protected async onAdaptiveCardInvoke(
-    context: TurnContext,
-    invokeValue: AdaptiveCardInvokeValue,
-  ): Promise<AdaptiveCardInvokeResponse> {
+  /**
+   * Every invoke lands here, whatever its name or value, and gets a well-formed answer: `adaptiveCard/action`
+   * goes to the verb table; any other name (this app declares no message extension, task module or tab) gets a
+   * typed 400. botbuilder's own parsing is bypassed: it throws a TypeError on a value that is not an object with
+   * an `action`, and that turned into a 501 without a body after `onTurnError`.
+   */
+  protected async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
     const locale = toLocale(context.activity.locale);
-    const verb = invokeValue?.action?.verb;
-    const handler = typeof verb === 'string' && Object.hasOwn(this.deps.invokeHandlers, verb) ? this.deps.invokeHandlers[verb] : undefined;
+    const response =
+      context.activity.name === CARD_ACTION_INVOKE
+        ? await this.onCardAction(context, locale)
+        : errorResponse(400, 'NotSupported', t(locale, 'invokeNotSupported'));
+    return { status: response.statusCode, body: response };
+  }
+
+  /** An `Action.Execute`: check the envelope, look the verb up (never guess), and let the verb's schema judge the data. */
+  private async onCardAction(context: TurnContext, locale: Locale): Promise<AdaptiveCardInvokeResponse> {
+    const value = cardInvokeValueSchema.safeParse(context.activity.value);
+    if (!value.success) return errorResponse(400, 'MalformedAction', t(locale, 'malformedAction'));
+    const verb = value.data.action.verb;
+    const handler = handlerFor(this.deps.invokeHandlers, verb);
     if (!handler) return errorResponse(400, 'UnknownVerb', t(locale, 'unknownAction'));
-    const data = invokeValue.action.data;
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-      return errorResponse(400, 'MalformedData', t(locale, 'malformedAction'));
-    }
-    const from = context.activity.from;
-    if (!from?.aadObjectId) return errorResponse(403, 'UnknownUser', t(locale, 'unknownUser'));
+    const actor = actorSchema.safeParse(context.activity.from);
+    if (!actor.success) return errorResponse(403, 'UnknownUser', t(locale, 'unknownUser'));
     try {
-      return await handler({ context, locale, data, actor: { aadObjectId: from.aadObjectId, name: from.name ?? '' } });
+      return await handler({ context, locale, data: value.data.action.data, actor: actor.data });
     } catch (error) {
       const reference = randomUUID().slice(0, 8);
       this.deps.logger.error('Card action failed', { verb, reference, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });

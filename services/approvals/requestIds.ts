@@ -1,11 +1,12 @@
 import { randomInt } from 'node:crypto';
+import { REQUEST_ID_PATTERN } from '../domain/ids';
 
 /** Crockford's base32: no I, L, O or U, so an id read aloud or retyped for `withdraw` is unambiguous. */
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const LENGTH = 10;
 
 /** `MR-` and ten random characters (50 bits): short enough to type, and inserted with compare-and-set anyway. */
-export const REQUEST_ID_PATTERN = /^MR-[0-9A-HJKMNP-TV-Z]{10}$/;
+export { REQUEST_ID_PATTERN }; // its home is domain/ids, with the other id shapes
 
 export function newRequestId(): string {
   let id = 'MR-';

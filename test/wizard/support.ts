@@ -1,7 +1,8 @@
 import { ConversationRecorder } from '../../bot/proactive/conversationRecorder';
 import { ConversationReferences } from '../../bot/proactive/conversationReferences';
-import { Activity, ConversationState, TestAdapter } from 'botbuilder';
+import { Activity, ConversationState, InvokeResponse, TestAdapter } from 'botbuilder';
 import { StoreBackedStorage } from '../../bot/storeBackedStorage';
+import { createApprovalHandlers } from '../../bot/approvalHandlers';
 import { KaizalaBot } from '../../bot/teamsBot';
 import { approvalCommandsModule } from '../../dialogs/approvalCommands';
 import { migrationWizardModule } from '../../dialogs/migrationWizard';
@@ -194,7 +195,7 @@ export function wizardBot(world: WizardWorld, pricing?: Pricing): TestAdapter {
   const bot = new KaizalaBot({
     conversationState: new ConversationState(new StoreBackedStorage(world.store)),
     rootDialog: new RootDialog([wizard, commands]),
-    invokeHandlers: {},
+    invokeHandlers: createApprovalHandlers({ approvals: world.approvals }),
     conversationRecorder: new ConversationRecorder(new ConversationReferences(world.store), silentLogger, async () => undefined),
     store: world.store,
     logger: silentLogger,
@@ -222,7 +223,7 @@ export function cardText(card: unknown): string {
 type SubmitAction = { type: string; title: string; data?: Record<string, unknown> };
 
 /** What a user does in a turn: type text, press a button of the latest card (with its inputs), or send raw data. */
-export type UserTurn = string | { press: string; with?: Record<string, unknown> } | { value: Record<string, unknown>; text?: string };
+export type UserTurn = string | { press: string; with?: Record<string, unknown> } | { value: unknown; text?: unknown };
 
 /** Talks to the bot as one Teams user and remembers the latest card, so a table can press its buttons. */
 export class Conversation {
@@ -237,15 +238,7 @@ export class Conversation {
 
   /** Sends one turn and returns everything the bot said, cards flattened to their text. */
   async say(turn: UserTurn): Promise<string> {
-    const activity: Partial<Activity> = {
-      type: 'message',
-      channelId: 'msteams',
-      locale: this.locale,
-      from: { id: this.user.id, name: this.user.name, aadObjectId: this.user.aadObjectId },
-      conversation: { id: `a:personal-${this.user.id}`, isGroup: false, conversationType: 'personal', name: '', tenantId: 'partner' },
-      recipient: { id: '28:bot', name: 'bot' },
-      ...this.toActivity(turn),
-    };
+    const activity: Partial<Activity> = { ...this.envelope(), type: 'message', ...this.toActivity(turn) };
     this.adapter.activeQueue.length = 0;
     await this.adapter.processActivity(activity);
     const replies = this.adapter.activeQueue.splice(0);
@@ -262,13 +255,33 @@ export class Conversation {
     return texts.join('\n');
   }
 
+  /** Sends an invoke (any name, any value) in this conversation and returns the bot's invoke response, if any. */
+  async invoke(name: string | undefined, value: unknown): Promise<InvokeResponse | undefined> {
+    this.adapter.activeQueue.length = 0;
+    await this.adapter.processActivity({ ...this.envelope(), type: 'invoke', ...(name !== undefined ? { name } : {}), value });
+    const replies = this.adapter.activeQueue.splice(0);
+    return replies.find((reply) => reply.type === 'invokeResponse')?.value as InvokeResponse | undefined;
+  }
+
   latestCard(): AdaptiveCard | undefined {
     return this.lastCard;
   }
 
+  /** What Teams puts on every activity of this user's personal chat. */
+  private envelope(): Partial<Activity> {
+    return {
+      channelId: 'msteams',
+      locale: this.locale,
+      from: { id: this.user.id, name: this.user.name, aadObjectId: this.user.aadObjectId },
+      conversation: { id: `a:personal-${this.user.id}`, isGroup: false, conversationType: 'personal', name: '', tenantId: 'partner' },
+      recipient: { id: '28:bot', name: 'bot' },
+    };
+  }
+
   private toActivity(turn: UserTurn): Partial<Activity> {
     if (typeof turn === 'string') return { text: turn };
-    if ('value' in turn) return { text: turn.text ?? '', value: turn.value };
+    // Raw data may be anything a hostile client sends, a text that is not a string included.
+    if ('value' in turn) return { text: (turn.text ?? '') as string, value: turn.value };
     const actions = (this.lastCard?.actions ?? []) as SubmitAction[];
     const action = actions.find((a) => a.title === turn.press);
     if (!action) throw new Error(`The latest card has no button "${turn.press}"; it has: ${actions.map((a) => a.title).join(', ')}`);
