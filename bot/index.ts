@@ -2,6 +2,7 @@ import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
   ConversationState,
+  INVOKE_RESPONSE_KEY,
   TurnContext,
 } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
@@ -34,6 +35,7 @@ import { TeamsApprovalNotifier } from './approvalNotifier';
 import { Backend, connectBackend } from './backend';
 import { Config, ConfigError, environmentWithDotEnv, loadConfig } from './config';
 import { createHttpServer, listen } from './httpServer';
+import { errorResponse, mergeActionTables } from './invokes';
 import { createRunHandlers } from './runHandlers';
 import { TeamsRunNotifier } from './runProgressNotifier';
 import { TeamsAlertNotifier } from './proactive/alertNotifier';
@@ -160,10 +162,10 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
   const bot = new KaizalaBot({
     conversationState,
     rootDialog,
-    invokeHandlers: {
-      ...createAlertInvokeHandlers({ actions: alertActions, background }),
-      ...createApprovalHandlers({ approvals, userPrincipalNameOf }),
-      ...createRunHandlers({
+    invokeHandlers: mergeActionTables(
+      createAlertInvokeHandlers({ actions: alertActions, background }),
+      createApprovalHandlers({ approvals, userPrincipalNameOf }),
+      createRunHandlers({
         runs: {
           retry: (request) => migrations.retry(request),
           cancel: async (request) => {
@@ -174,7 +176,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
         },
         userPrincipalNameOf,
       }),
-    },
+    ),
     conversationRecorder: new ConversationRecorder(conversations, logger),
     store,
     logger,
@@ -185,10 +187,20 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
   adapter.onTurnError = async (context: TurnContext, error: Error) => {
     const reference = randomUUID().slice(0, 8);
     logger.error('Unhandled error in a turn', { reference, error: error.stack ?? error.message, activityType: context.activity.type });
-    // Whatever dialog was running may be in a broken state; start the conversation afresh.
-    await conversationState.delete(context);
+    const message = t(toLocale(context.activity.locale), 'turnError', { reference });
+    if (context.activity.type === 'invoke') {
+      // An invoke never runs a dialog, so the user's dialog (a half-finished wizard) is left alone; the client
+      // gets a typed error instead of the adapter's bodiless 501.
+      if (!context.turnState.get(INVOKE_RESPONSE_KEY)) {
+        const body = errorResponse(500, 'InternalError', message);
+        await context.sendActivity({ type: 'invokeResponse', value: { status: body.statusCode, body } });
+      }
+      return;
+    }
     if (context.activity.type === 'message') {
-      await context.sendActivity(t(toLocale(context.activity.locale), 'turnError', { reference }));
+      // Only a message turn runs the dialog, which may now be in a broken state: start the conversation afresh.
+      await conversationState.delete(context);
+      await context.sendActivity(message);
     }
   };
 
