@@ -84,8 +84,8 @@ describe('alert commands', () => {
     await conversation(store)([
       ['my customers', 'You look after no customers yet. Type: assign <customer> to me'],
       ['assign fabrikam to me', /Fabrikam Inc/],
-      ['assign evil to me', 'You are now the account manager of Evil ［x］(http:\u2060//e) ∗Corp∗.'],
-      ['my customers', `You look after 2 customer(s):\n- Evil ［x］(http:\u2060//e) ∗Corp∗ · ${HOSTILE.customerId}\n- Fabrikam Inc · ${FABRIKAM.customerId}`],
+      ['assign evil to me', 'You are now the account manager of Evil [x]\u2060(http:\u2060//e) ∗Corp∗.'],
+      ['my customers', `You look after 2 customer(s):\n- Evil [x]\u2060(http:\u2060//e) ∗Corp∗ · ${HOSTILE.customerId}\n- Fabrikam Inc · ${FABRIKAM.customerId}`],
     ]);
   });
 

@@ -100,7 +100,7 @@ describe('the approval buttons, over the real /api/messages endpoint', () => {
     expect(english.actions[0].data).toEqual({ requestId: request.id, version: 1 });
     expect(cardText(english)).toContain('Approve a Kaizala Pro migration?');
     expect(cardText(german)).toContain('Eine Kaizala-Pro-Migration genehmigen?');
-    expect(cardText(english)).toContain('Contoso ［Beta］ ∗Ltd∗');
+    expect(cardText(english)).toContain('Contoso [Beta] ∗Ltd∗');
   });
 
   it('Approve answers with the decided card, updates every approver’s card and tells the requester', async () => {

@@ -140,7 +140,7 @@ describe('Retry and Cancel verbs', () => {
     const response = await invoke(RUN_VERBS.retry, { runId: view.runId, version: 5, licensePath: 'partnerCenter' });
     expect(calls).toEqual([['retry', { runId: view.runId, version: 5, licensePath: 'partnerCenter', actor: { ...REQUESTER, userPrincipalName: 'megan@contoso.example' } }]]);
     expect(response).toMatchObject({ statusCode: 200, type: 'application/vnd.microsoft.card.adaptive' });
-    expect(JSON.stringify(response.value)).toContain('Contoso ［Beta］ ∗Ltd∗');
+    expect(JSON.stringify(response.value)).toContain('Contoso [Beta] ∗Ltd∗');
   });
 
   test.each([

@@ -203,7 +203,7 @@ describe('the migration wizard, as conversations', () => {
     await converse(alex, [
       ['migrate Contoso Ltd', ['Choose the new plan']],
       [{ press: 'Next', with: { planId: 'o365-e1' } }, ['Which users move?']],
-      [{ press: 'Show the list' }, ['Users on Kaizala Pro at Contoso Ltd', 'Users 1–20 / 20', 'user20＠a.example', 'Which users move?']],
+      [{ press: 'Show the list' }, ['Users on Kaizala Pro at Contoso Ltd', 'Users 1–20 / 20', 'user20@a.example', 'Which users move?']],
       [{ press: 'Move the selected users', with: { userIds: '' } }, ['Choose at least one user from the list']],
       [{ press: 'Move the selected users', with: { userIds: `${ids[0]},not-a-user` } }, ['Choose at least one user from the list']],
       [{ press: 'Move the selected users', with: { userIds: ids.slice(0, 3).join(',') } }, ['How many seats?', 'Seats allowed\n3–10,000']],
