@@ -9,7 +9,7 @@ import {
   decidedStatusOf,
   reviewSubmittedCard,
 } from '../dialogs/migrationWizardCards';
-import type { ApprovalNotifier, Approvers, MessageRef, SentApproval } from '../services/approvals';
+import type { ApprovalNotifier, Approvers, MessageRef, PeopleDirectory, SentApproval } from '../services/approvals';
 import type { MigrationRequest } from '../services/domain/request';
 import type { ProactiveMessenger } from './proactive/messenger';
 
@@ -17,6 +17,19 @@ import type { ProactiveMessenger } from './proactive/messenger';
 /** People who have talked to the bot, by UPN (bot/proactive's ConversationReferences has this method). */
 export interface KnownPeople {
   findByUserPrincipalName(upn: string): Promise<{ aadObjectId: string } | undefined>;
+}
+
+/**
+ * The approvals' directory of people over the stored conversations, whose UPNs the recorder learns on install and
+ * message: lets the approval use case recognise a requester named in APPROVERS by UPN.
+ */
+export function peopleFromConversations(
+  conversations: KnownPeople & { get(aadObjectId: string): Promise<{ value: { userPrincipalName?: string } } | undefined> },
+): PeopleDirectory {
+  return {
+    userPrincipalNameOf: async (aadObjectId) => (await conversations.get(aadObjectId))?.value.userPrincipalName,
+    objectIdOf: async (userPrincipalName) => (await conversations.findByUserPrincipalName(userPrincipalName))?.aadObjectId,
+  };
 }
 
 /** Approvers named by object id, minus the requester: the users an approval card refreshes itself for. */

@@ -31,7 +31,7 @@ import { LeaseManager, openStore } from '../services/store';
 import { Store } from '../services/store/store';
 import { createAlertInvokeHandlers } from './alertHandlers';
 import { createApprovalHandlers } from './approvalHandlers';
-import { TeamsApprovalNotifier } from './approvalNotifier';
+import { peopleFromConversations, TeamsApprovalNotifier } from './approvalNotifier';
 import { Backend, connectBackend } from './backend';
 import { Config, ConfigError, environmentWithDotEnv, loadConfig } from './config';
 import { createHttpServer, listen } from './httpServer';
@@ -136,6 +136,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     directory,
     approvers,
     notifier: new TeamsApprovalNotifier(messenger, approvers, conversations),
+    people: peopleFromConversations(conversations),
     background,
     logger,
     ttlDays: config.approvals.ttlDays,

@@ -10,6 +10,7 @@ import {
   type TenantDirectory,
 } from '../catalog';
 import type { ExpiringSubscription } from '../domain/expiring';
+import { isObjectId } from '../domain/ids';
 import type { Person } from '../domain/people';
 import type { MigrationRequest, RequestStatus } from '../domain/request';
 import type { Logger } from '../logging';
@@ -17,7 +18,7 @@ import { StoreConflictError, type Store, type StoredItem } from '../store/store'
 import { Approvers, isSamePerson } from './approvers';
 import { AuditLog, type AuditEntry } from './audit';
 import type { BackgroundRunner } from '../background';
-import type { ApprovalMessageRecord, ApprovalNotifier } from './ports';
+import type { ApprovalMessageRecord, ApprovalNotifier, PeopleDirectory } from './ports';
 import { newRequestId } from './requestIds';
 import { KaizalaSubscriptions } from './subscriptions';
 
@@ -26,6 +27,11 @@ export interface ApprovalServiceDeps {
   directory: TenantDirectory;
   approvers: Approvers;
   notifier: ApprovalNotifier;
+  /**
+   * Resolves UPNs and object ids through the people the bot knows, so an approver listed by UPN is recognised as
+   * the requester. Absent: only the UPN a Person carries is known.
+   */
+  people?: PeopleDirectory;
   background: BackgroundRunner;
   logger: Logger;
   /** Pending requests expire this many days after they were made (APPROVAL_TTL_DAYS). */
@@ -88,7 +94,37 @@ export const MAX_REJECT_REASON_LENGTH = 500;
 const ACTIVE_STATUSES: readonly RequestStatus[] = ['pending', 'approved'];
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** A decision's notifications are retried by this many sweeps before they are given up (the audit row never is). */
+export const MAX_DELIVERY_FAILURES = 24;
+/** The sweep leaves a fresh decision's delivery to the instance that made it for this long. */
+const DELIVERY_GRACE_MS = 60_000;
+
 const claimKey = (customerId: string, subscriptionId: string) => `activeRequest:${customerId}/${subscriptionId}`;
+
+/**
+ * What a change of a request still has to do once its compare-and-set write succeeded, stored in that same write:
+ * the decision and its effects are one unit. Cleared once delivered; the sweep retries what is left.
+ */
+interface PendingEffects {
+  /** The audit row under a key fixed at decision time: a retry finds it written and never adds a second one. */
+  audit?: { key: string; entry: AuditEntry };
+  /** The approvers' cards still show the request as it was. */
+  cards?: true;
+  /** The requester has not been told yet. */
+  requester?: true;
+  since: string;
+  failures: number;
+}
+
+/** A request as table `requests` stores it: the request, and what its last change still has to deliver. */
+type StoredRequest = MigrationRequest & { pending?: PendingEffects };
+
+/** The request without the bookkeeping of its delivery, as callers and cards see it. */
+function publicRequest(stored: StoredRequest): MigrationRequest {
+  const request: StoredRequest = { ...stored };
+  delete request.pending;
+  return request;
+}
 
 /**
  * The approval use cases: request a migration, approve or reject it, withdraw it, let it expire. Every change is
@@ -100,6 +136,8 @@ export class ApprovalService {
   private readonly newId: () => string;
   private readonly audit: AuditLog;
   private readonly subscriptions: KaizalaSubscriptions;
+  /** Requests whose pending effects this instance is delivering right now (the sweep skips them). */
+  private readonly delivering = new Set<string>();
 
   constructor(private readonly deps: ApprovalServiceDeps) {
     if (!(Number.isInteger(deps.ttlDays) && deps.ttlDays >= 1)) throw new RangeError(`ttlDays must be a whole number of days ≥ 1, got ${deps.ttlDays}`);
@@ -114,7 +152,8 @@ export class ApprovalService {
   }
 
   async getRequest(requestId: string): Promise<MigrationRequest | undefined> {
-    return (await this.deps.store.get<MigrationRequest>('requests', requestId))?.value;
+    const item = await this.deps.store.get<StoredRequest>('requests', requestId);
+    return item && publicRequest(item.value);
   }
 
   /** How many approvers were sent the request's card. */
@@ -152,7 +191,7 @@ export class ApprovalService {
     const subscription = await this.subscriptions.get(draft.customerId, draft.subscriptionId);
     if (!subscription) return { kind: 'refused', problem: 'unknownSubscription' };
     if (subscription.review) return { kind: 'refused', problem: 'needsReview' };
-    const recipients = this.deps.approvers.entries.filter((entry) => !isSamePerson(entry, requester));
+    const recipients = await this.recipientsFor(requester);
     if (recipients.length === 0) return { kind: 'refused', problem: 'noOtherApprover' };
 
     const checked = await this.checkDraft(draft, subscription);
@@ -195,9 +234,9 @@ export class ApprovalService {
    * unexpired and at the card's version; a rejection needs a reason. Anything else changes nothing.
    */
   async decide(input: { requestId: string; version: number; actor: Person; decision: Decision; reason?: string }): Promise<ChangeOutcome> {
-    const item = await this.deps.store.get<MigrationRequest>('requests', input.requestId);
+    const item = await this.deps.store.get<StoredRequest>('requests', input.requestId);
     if (!item) return { kind: 'refused', problem: 'notFound' };
-    const request = item.value;
+    const request = publicRequest(item.value);
     if (input.version > request.version) return { kind: 'refused', problem: 'futureVersion', request };
     if (!this.deps.approvers.includes(input.actor)) return { kind: 'refused', problem: 'notApprover', request };
     if (sameObjectId(input.actor, request.requester)) return { kind: 'refused', problem: 'selfApproval', request };
@@ -224,9 +263,9 @@ export class ApprovalService {
 
   /** The requester takes a pending request back. */
   async withdraw(input: { requestId: string; actor: Person; version?: number }): Promise<ChangeOutcome> {
-    const item = await this.deps.store.get<MigrationRequest>('requests', input.requestId);
+    const item = await this.deps.store.get<StoredRequest>('requests', input.requestId);
     if (!item) return { kind: 'refused', problem: 'notFound' };
-    const request = item.value;
+    const request = publicRequest(item.value);
     if (input.version !== undefined && input.version > request.version) return { kind: 'refused', problem: 'futureVersion', request };
     if (!sameObjectId(input.actor, request.requester)) return { kind: 'refused', problem: 'notRequester', request };
     if (request.status !== 'pending') return { kind: 'current', request };
@@ -237,7 +276,7 @@ export class ApprovalService {
 
   /** Expires every pending request past its time; the composition root runs this periodically. Returns how many. */
   async expireOverdue(): Promise<number> {
-    const items = await this.deps.store.list<MigrationRequest>('requests');
+    const items = await this.deps.store.list<StoredRequest>('requests');
     let expired = 0;
     for (const item of items) {
       if (item.value.status !== 'pending' || !this.isOverdue(item.value)) continue;
@@ -250,47 +289,152 @@ export class ApprovalService {
     return this.now().getTime() >= Date.parse(request.expiresAt);
   }
 
-  private expire(item: StoredItem<MigrationRequest>): Promise<ChangeOutcome> {
-    const expired: MigrationRequest = { ...item.value, version: item.value.version + 1, status: 'expired', decidedAt: this.now().toISOString() };
+  /**
+   * Delivers what earlier changes left undone (an approver's card, the requester's message, the audit row), for
+   * requests whose delivery failed or whose instance stopped; the composition root runs this periodically.
+   * Returns how many requests are now fully delivered.
+   */
+  async deliverPending(): Promise<number> {
+    const items = await this.deps.store.list<StoredRequest>('requests');
+    const due = this.now().getTime() - DELIVERY_GRACE_MS;
+    let delivered = 0;
+    for (const { key, value } of items) {
+      if (!value.pending || Date.parse(value.pending.since) > due) continue;
+      if ((await this.deliver(key)) === 'delivered') delivered++;
+    }
+    return delivered;
+  }
+
+  private expire(item: StoredItem<StoredRequest>): Promise<ChangeOutcome> {
+    const request = publicRequest(item.value);
+    const expired: MigrationRequest = { ...request, version: request.version + 1, status: 'expired', decidedAt: this.now().toISOString() };
     return this.transition(item, expired, undefined, { expiresAt: item.value.expiresAt });
   }
 
-  /** Compare-and-set from `item` to `next`; the loser of a race gets the winner's state and changes nothing. */
+  /**
+   * Compare-and-set from `item` to `next`; the loser of a race gets the winner's state and changes nothing. The
+   * write carries what the change still has to do (audit row, cards, requester), so that a failure after it —
+   * a card that cannot be rendered, Teams down, a crash — leaves the work recorded and the sweep finishes it.
+   */
   private async transition(
-    item: StoredItem<MigrationRequest>,
+    item: StoredItem<StoredRequest>,
     next: MigrationRequest,
     actor: Person | undefined,
     details: Record<string, string | number>,
   ): Promise<ChangeOutcome> {
+    const entry = this.auditEntry(next, next.status, actor, details);
+    const audit = { key: this.audit.keyFor(entry), entry };
+    const pending: PendingEffects = {
+      audit,
+      cards: true,
+      // Requesters who withdraw see the result on their own card at once.
+      ...(next.status !== 'withdrawn' ? { requester: true as const } : {}),
+      since: this.now().toISOString(),
+      failures: 0,
+    };
     try {
-      await this.deps.store.replace('requests', item.key, next, item.version);
+      await this.deps.store.replace<StoredRequest>('requests', item.key, { ...next, pending }, item.version);
     } catch (error) {
       if (!(error instanceof StoreConflictError)) throw error;
       const winner = await this.getRequest(item.key);
-      return { kind: 'current', request: winner ?? item.value };
+      return { kind: 'current', request: winner ?? publicRequest(item.value) };
     }
-    await this.record(next, next.status, actor, details);
-    if (next.status !== 'approved') await this.releaseClaim(next);
     this.deps.logger.info(`Migration request ${next.status}`, { requestId: next.id, version: next.version, actor: actor?.aadObjectId });
-    this.announce(next);
+    // History shows the decision at once; if this write fails, the delivery below (or the sweep) writes it.
+    await this.audit.recordOnce(audit.key, audit.entry).catch((error: unknown) =>
+      this.deps.logger.warn('Could not write the audit row yet; it stays pending', { requestId: next.id, error: String(error) }),
+    );
+    if (next.status !== 'approved') {
+      // A claim left behind is taken over by the next request for the subscription (claimSubscription).
+      await this.releaseClaim(next).catch((error: unknown) =>
+        this.deps.logger.warn('Could not release the subscription claim', { requestId: next.id, error: String(error) }),
+      );
+    }
+    this.deps.background.run(`deliver ${next.id} ${next.status}`, () => this.deliver(next.id));
     const onApproved = this.deps.onApproved;
     if (next.status === 'approved' && onApproved) this.deps.background.run(`start the migration run of ${next.id}`, () => onApproved(next));
     return { kind: 'changed', request: next };
   }
 
-  /** Brings every approver's card up to date and tells the requester, without holding up the answer. */
-  private announce(request: MigrationRequest): void {
-    this.deps.background.run(`announce ${request.id} ${request.status}`, async () => {
-      const sent = await this.deps.store.list<ApprovalMessageRecord>('approvals', { prefix: `${request.id}/` });
-      const updates = await Promise.allSettled(sent.map((item) => this.deps.notifier.updateApprovalRequest(item.value.message, request)));
-      updates.forEach((update, index) => {
-        if (update.status === 'rejected') {
-          this.deps.logger.warn('Could not update an approval card', { requestId: request.id, approver: sent[index].value.aadObjectId, error: String(update.reason) });
-        }
-      });
-      // Requesters who withdraw see the result on their own card at once.
-      if (request.status !== 'withdrawn') await this.deps.notifier.tellRequester(request);
+  /**
+   * Carries out what the request's last change left pending and clears what succeeded, with compare-and-set.
+   * Safe to repeat: the audit row has a fixed key, card updates replace the same cards. The requester's message is
+   * at least once (a crash between telling and clearing tells again on the next sweep).
+   */
+  private async deliver(requestId: string): Promise<'delivered' | 'retry' | 'nothing' | 'busy'> {
+    if (this.delivering.has(requestId)) return 'busy';
+    this.delivering.add(requestId);
+    try {
+      const item = await this.deps.store.get<StoredRequest>('requests', requestId);
+      const pending = item?.value.pending;
+      if (!item || !pending) return 'nothing';
+      const request = publicRequest(item.value);
+
+      const auditWritten = pending.audit === undefined || (await this.attempt('write the audit row', request, () => this.audit.recordOnce(pending.audit!.key, pending.audit!.entry)));
+      const cardsUpdated = pending.cards === undefined || (await this.updateCards(request));
+      const requesterTold = pending.requester === undefined || (await this.attempt('tell the requester', request, () => this.deps.notifier.tellRequester(request)));
+
+      const failures = pending.failures + 1;
+      const left: PendingEffects = {
+        ...(auditWritten ? {} : { audit: pending.audit }),
+        ...(cardsUpdated ? {} : { cards: true as const }),
+        ...(requesterTold ? {} : { requester: true as const }),
+        since: pending.since,
+        failures,
+      };
+      const done = auditWritten && cardsUpdated && requesterTold;
+      const givenUp = !done && auditWritten && failures >= MAX_DELIVERY_FAILURES;
+      if (givenUp) this.deps.logger.error('Gave up notifying about a decided request', { requestId, status: request.status, failures });
+      try {
+        await this.deps.store.replace<StoredRequest>('requests', item.key, done || givenUp ? request : { ...request, pending: left }, item.version);
+      } catch (error) {
+        // Another instance delivered meanwhile; whatever is left stays recorded for the next sweep.
+        if (!(error instanceof StoreConflictError)) throw error;
+      }
+      return done ? 'delivered' : 'retry';
+    } finally {
+      this.delivering.delete(requestId);
+    }
+  }
+
+  /** Brings every approver's card up to date; true when all of them were. */
+  private async updateCards(request: MigrationRequest): Promise<boolean> {
+    const sent = await this.deps.store.list<ApprovalMessageRecord>('approvals', { prefix: `${request.id}/` });
+    const updates = await Promise.allSettled(sent.map((item) => this.deps.notifier.updateApprovalRequest(item.value.message, request)));
+    updates.forEach((update, index) => {
+      if (update.status === 'rejected') {
+        this.deps.logger.warn('Could not update an approval card; it will be retried', { requestId: request.id, approver: sent[index].value.aadObjectId, error: String(update.reason) });
+      }
     });
+    return updates.every((update) => update.status === 'fulfilled');
+  }
+
+  private async attempt(what: string, request: MigrationRequest, work: () => Promise<void>): Promise<boolean> {
+    try {
+      await work();
+      return true;
+    } catch (error) {
+      this.deps.logger.warn(`Could not ${what}; it will be retried`, { requestId: request.id, status: request.status, error: String(error) });
+      return false;
+    }
+  }
+
+  /**
+   * The approvers who get the request: every entry but the requester, who is recognised by object id and by UPN
+   * (each side resolved through the people the bot knows), one card per person. Resolved entries are object ids.
+   */
+  private async recipientsFor(requester: Person): Promise<string[]> {
+    const people = this.deps.people;
+    const requesterId = requester.aadObjectId.toLowerCase();
+    const requesterUpn = (requester.userPrincipalName ?? (await people?.userPrincipalNameOf(requester.aadObjectId)))?.toLowerCase();
+    const recipients = new Set<string>();
+    for (const entry of this.deps.approvers.entries) {
+      if (isSamePerson(entry, { ...requester, userPrincipalName: requesterUpn })) continue;
+      const objectId = isObjectId(entry) ? entry : (await people?.objectIdOf(entry))?.toLowerCase();
+      if (objectId === requesterId) continue;
+      recipients.add(objectId ?? entry);
+    }
+    return [...recipients];
   }
 
   private async sendToApprovers(request: MigrationRequest, recipients: readonly string[]): Promise<number> {
@@ -372,7 +516,11 @@ export class ApprovalService {
   }
 
   private record(request: MigrationRequest, action: string, actor: Person | undefined, details: Record<string, string | number>): Promise<void> {
-    return this.audit.record({
+    return this.audit.record(this.auditEntry(request, action, actor, details));
+  }
+
+  private auditEntry(request: MigrationRequest, action: string, actor: Person | undefined, details: Record<string, string | number>): AuditEntry {
+    return {
       at: this.now().toISOString(),
       customerId: request.customerId,
       customerName: request.customerName,
@@ -380,7 +528,7 @@ export class ApprovalService {
       action,
       ...(actor ? { actor } : {}),
       details,
-    });
+    };
   }
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Person } from '../domain/people';
-import type { Store } from '../store/store';
+import { StoreConflictError, type Store } from '../store/store';
 
 /** What happened to a migration request; the run adds its own actions (purchase, move, suspend) to the same table. */
 export type AuditAction = 'requested' | 'approved' | 'rejected' | 'withdrawn' | 'expired' | string;
@@ -32,7 +32,21 @@ export class AuditLog {
   constructor(private readonly store: Store) {}
 
   async record(entry: AuditEntry): Promise<void> {
-    await this.store.insert<AuditEntry>('audit', auditKey(entry.customerId, entry.at, ++this.written), entry);
+    await this.store.insert<AuditEntry>('audit', this.keyFor(entry), entry);
+  }
+
+  /** A fresh key for `entry`, to be kept (e.g. with a decision) and written later with `recordOnce`. */
+  keyFor(entry: AuditEntry): string {
+    return auditKey(entry.customerId, entry.at, ++this.written);
+  }
+
+  /** Writes the entry under a key chosen earlier; when that key is already written, it was this entry: no second row. */
+  async recordOnce(key: string, entry: AuditEntry): Promise<void> {
+    try {
+      await this.store.insert<AuditEntry>('audit', key, entry);
+    } catch (error) {
+      if (!(error instanceof StoreConflictError)) throw error;
+    }
   }
 
   /** The customer's newest `limit` entries, newest first, and how many there are in all. */

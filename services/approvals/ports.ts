@@ -34,3 +34,12 @@ export interface ApprovalMessageRecord {
   message: MessageRef;
   sentAt: string;
 }
+
+/**
+ * What the bot knows about people from their chats with it (UPNs are recorded on install and message); read from
+ * the store, no network. Lets APPROVERS given as UPNs be matched to object ids, and the requester be left out.
+ */
+export interface PeopleDirectory {
+  userPrincipalNameOf(aadObjectId: string): Promise<string | undefined>;
+  objectIdOf(userPrincipalName: string): Promise<string | undefined>;
+}

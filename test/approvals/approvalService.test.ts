@@ -360,6 +360,7 @@ describe('the periodic expiry sweep', () => {
         calls++;
         return new Promise<number>((resolve) => (release = () => resolve(1)));
       },
+      deliverPending: async () => 0,
     };
     const sweep = startExpirySweep(approvals, { intervalMs: 5, logger: silentLogger });
     expect(calls).toBe(1);
@@ -375,14 +376,19 @@ describe('the periodic expiry sweep', () => {
     expect(calls).toBe(after);
   });
 
-  it('keeps sweeping after a failed sweep', async () => {
+  it('keeps sweeping after a failed sweep, and retries pending deliveries on every tick even when expiring fails', async () => {
     let calls = 0;
+    let deliveries = 0;
     const sweep = startExpirySweep(
-      { expireOverdue: async () => (++calls === 1 ? Promise.reject(new Error('store down')) : 0) },
+      {
+        expireOverdue: async () => (++calls === 1 ? Promise.reject(new Error('store down')) : 0),
+        deliverPending: async () => (++deliveries === 2 ? Promise.reject(new Error('Teams down')) : 0),
+      },
       { intervalMs: 5, logger: silentLogger },
     );
     await new Promise((resolve) => setTimeout(resolve, 40));
     await sweep.stop();
-    expect(calls).toBeGreaterThan(1);
+    expect(calls).toBeGreaterThan(2);
+    expect(deliveries).toBe(calls);
   });
 });
