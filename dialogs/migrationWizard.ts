@@ -1,6 +1,7 @@
 import { Activity, CardFactory } from 'botbuilder';
 import { ComponentDialog, DialogContext, DialogTurnResult, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import { CardDataMap, CardName, renderCard } from '../cards/cards';
 import { Locale, StringKey, t, toLocale } from '../cards/i18n';
 import type { ApprovalService, DraftProblem, Pricing } from '../services/approvals';
@@ -8,7 +9,7 @@ import type { KaizalaSubscriptions } from '../services/approvals/subscriptions';
 import {
   customerFacts,
   estimatedLines,
-  findPlan,
+  planFor,
   planLines,
   PLANS,
   recommendPlans,
@@ -22,6 +23,7 @@ import {
   type TenantDirectory,
 } from '../services/catalog';
 import type { ExpiringSubscription } from '../services/domain/expiring';
+import { resourceIdSchema } from '../services/domain/ids';
 import type { RequestStatus } from '../services/domain/request';
 import type { Logger } from '../services/logging';
 import { CommandModule } from './commands';
@@ -36,7 +38,7 @@ import {
   USERS_SHOWN,
   userListCards,
 } from './migrationWizardCards';
-import { StagePrompt, StageRules } from './migrationWizardPrompt';
+import { StagePrompt, StageRules, userInputOf } from './migrationWizardPrompt';
 import {
   Answer,
   parsePlanChoice,
@@ -151,7 +153,7 @@ export class MigrationWizard extends ComponentDialog {
   protected async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
     const activity = innerDc.context.activity;
     if (activity.type === 'message') {
-      const query = MIGRATE_COMMAND.exec((activity.text ?? '').trim().replace(/\s+/g, ' '))?.[1];
+      const query = MIGRATE_COMMAND.exec(userInputOf(activity).text.replace(/\s+/g, ' '))?.[1];
       if (query || isStartButton(activity.value)) {
         await innerDc.cancelAllDialogs();
         return innerDc.beginDialog(FIND_SUBSCRIPTION_WATERFALL, wizardStartFrom(activity.value, query));
@@ -363,13 +365,16 @@ export class MigrationWizard extends ComponentDialog {
     const users = await this.readUsers(step, subscription);
     if (!users) return step.endDialog();
     let seatsBySku: Record<string, number>;
+    let market: string | undefined;
     try {
       seatsBySku = await this.deps.directory.seatsBySku(subscription.tenantId);
+      // The market decides which suite variant is sold (EEA "(no Teams)" or not).
+      market = await this.deps.directory.market?.(subscription.customerId);
     } catch (error) {
       await this.reportLoadFailure(step, subscription, error);
       return step.endDialog();
     }
-    const facts = customerFacts(subscription.education, users, seatsBySku);
+    const facts = customerFacts(subscription.education, users, seatsBySku, market);
     const trail: WizardStage[] = state.stage === 'subscription' ? [...state.trail, 'subscription'] : state.trail;
     const next: WizardState = { ...state, stage: 'plan', trail, customerId: subscription.customerId, subscriptionId: subscription.subscriptionId, facts };
     return step.replaceDialog(STAGE_WATERFALL, next);
@@ -404,7 +409,7 @@ export class MigrationWizard extends ComponentDialog {
   private async current(state: WizardState): Promise<{ subscription?: ExpiringSubscription; plan?: PlanDefinition; facts: CustomerFacts }> {
     const subscription = await this.deps.subscriptions.get(state.customerId ?? '', state.subscriptionId ?? '');
     const facts = state.facts ?? { education: false, kaizalaUsers: 0, frontlineUsers: 0, studentUsers: 0, seatsBySku: {} };
-    return { subscription, plan: state.planId ? findPlan(state.planId) : undefined, facts };
+    return { subscription, plan: state.planId ? planFor(state.planId, facts) : undefined, facts };
   }
 
   /** The users holding Kaizala Pro now; undefined (and the person told) when Graph cannot be read. */
@@ -443,21 +448,13 @@ export function cardActivity<K extends CardName>(name: K, data: CardDataMap[K], 
   return { attachments: [CardFactory.adaptiveCard(renderCard(name, data, locale))] };
 }
 
-const SAFE_ID = /^[A-Za-z0-9-]{1,64}$/;
 const MIGRATE_COMMAND = /^(?:migrate|migrieren)(?: (.+))?$/i;
 
-/** The alert card's Start migration button: `{command: 'migrate', customerId, subscriptionId}`. */
-function isStartButton(value: unknown): value is { command: 'migrate'; customerId: string; subscriptionId: string } {
-  const record = value as Record<string, unknown> | null | undefined;
-  return (
-    typeof record === 'object' &&
-    record !== null &&
-    record.command === 'migrate' &&
-    typeof record.customerId === 'string' &&
-    typeof record.subscriptionId === 'string' &&
-    SAFE_ID.test(record.customerId) &&
-    SAFE_ID.test(record.subscriptionId)
-  );
+/** The alert card's Start migration button: `{command: 'migrate', customerId, subscriptionId}`, ids well-formed. */
+const startButtonSchema = z.object({ command: z.literal('migrate'), customerId: resourceIdSchema, subscriptionId: resourceIdSchema });
+
+function isStartButton(value: unknown): value is z.output<typeof startButtonSchema> {
+  return startButtonSchema.safeParse(value).success;
 }
 
 function wizardStartFrom(value: unknown, query: string | undefined): WizardStart {

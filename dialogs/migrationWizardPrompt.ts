@@ -1,7 +1,7 @@
 import { Activity, TurnContext } from 'botbuilder';
 import { Prompt, PromptOptions, PromptRecognizerResult } from 'botbuilder-dialogs';
 import { t, toLocale } from '../cards/i18n';
-import { Answer, InputError, recognizeNavigation, UserInput, WizardStage } from './migrationWizardValidators';
+import { Answer, InputError, recognizeNavigation, submitDataSchema, UserInput, WizardStage } from './migrationWizardValidators';
 
 /** What every step's prompt knows (stored with the prompt, so it survives a restart): whose card is current. */
 export interface StageRules {
@@ -16,11 +16,17 @@ export interface StagePromptOptions<R extends StageRules> extends PromptOptions 
 
 export type StageParser<T, R extends StageRules> = (input: UserInput, action: string | undefined, rules: R) => Answer<T>;
 
-/** The text and Action.Submit data of a message: wizard cards submit, users may also type. */
+/**
+ * The text and Action.Submit data of a message: wizard cards submit, users may also type. Both are untrusted: text
+ * that is not a string counts as empty, a value that is not a record is ignored (Teams sends none), and a record
+ * no wizard card could have sent is marked unreadable rather than read.
+ */
 export function userInputOf(activity: Partial<Activity>): UserInput {
-  const value = activity.value;
-  const isRecord = value !== null && typeof value === 'object' && !Array.isArray(value);
-  return { text: (activity.text ?? '').trim(), ...(isRecord ? { value: value as Record<string, unknown> } : {}) };
+  const text = typeof activity.text === 'string' ? activity.text.trim() : '';
+  const value: unknown = activity.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return { text };
+  const submit = submitDataSchema.safeParse(value);
+  return submit.success ? { text, value: submit.data } : { text, unreadable: true };
 }
 
 /**

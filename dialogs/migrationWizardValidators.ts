@@ -1,13 +1,61 @@
+import { z } from 'zod';
 import type { StringKey } from '../cards/i18n';
 
 /** The wizard's steps in order; `subscription` only appears when a name matches several subscriptions. */
-export type WizardStage = 'subscription' | 'plan' | 'users' | 'quantity' | 'review';
+export const WIZARD_STAGES = ['subscription', 'plan', 'users', 'quantity', 'review'] as const;
+export type WizardStage = (typeof WIZARD_STAGES)[number];
+
+/** The `action`s of the wizard cards' buttons. */
+const WIZARD_ACTIONS = ['next', 'back', 'cancel', 'all', 'selected', 'list', 'confirm'] as const;
 
 /** What the user sent: typed text, and the data of an Action.Submit button (with the card's inputs). */
 export interface UserInput {
   text: string;
   value?: Readonly<Record<string, unknown>>;
+  /** The message carried data no wizard card sends (prototype keys, too many fields, too large): nothing is read from it. */
+  unreadable?: true;
 }
+
+/** Keys that would reach an object's prototype wherever the data were copied. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Our cards send at most seven fields (wizard, stage, action and one input); the selection of 60 users is ~2.3 KB. */
+const MAX_SUBMIT_FIELDS = 16;
+const MAX_SUBMIT_CHARS = 10_000;
+
+function jsonLength(value: unknown): number {
+  try {
+    return JSON.stringify(value).length;
+  } catch {
+    return Infinity;
+  }
+}
+
+/**
+ * An Action.Submit's data as a whole: a small record of fields. Each step reads its own fields with the field
+ * schemas below; data that fails here is refused whole with one clear message.
+ */
+export const submitDataSchema = z
+  .custom<Readonly<Record<string, unknown>>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value))
+  .refine((value) => {
+    const keys = Object.keys(value);
+    return keys.length <= MAX_SUBMIT_FIELDS && keys.every((key) => !PROTOTYPE_KEYS.has(key));
+  })
+  .refine((value) => jsonLength(value) <= MAX_SUBMIT_CHARS);
+
+/** Which card and button a submit comes from; every wizard card stamps these on its buttons. */
+const cardStampSchema = z.object({ wizard: z.string().max(64), stage: z.enum(WIZARD_STAGES) });
+const buttonSchema = z.object({ action: z.enum(WIZARD_ACTIONS) });
+
+/** A typed or chosen number: digits only (no `2e1`, no `20.5`), bounded so it stays a safe integer. */
+const digits = (max: number) => z.string().trim().regex(new RegExp(`^\\d{1,${max}}$`)).transform(Number);
+/** The subscription choice's value or typed number, 1-based. */
+const choiceField = digits(4);
+/** The plan choice's value or typed id or title. */
+const planField = z.string().trim().min(1).max(200);
+/** The users multi-select: comma-separated ids. */
+const userIdsField = z.string().max(MAX_SUBMIT_CHARS);
+/** The seats input: a number from the card's Input.Number, or digits typed or sent as text. */
+const quantityField = z.union([z.number().int().min(0).max(9_999_999), digits(7)]);
 
 export interface InputError {
   key: StringKey;
@@ -34,12 +82,18 @@ export function recognizeNavigation(
   wizardId: string,
   stage: WizardStage,
 ): { kind: 'back' } | { kind: 'cancel' } | { kind: 'invalid'; error: InputError } | { kind: 'input'; action?: string } {
-  if (input.value && 'wizard' in input.value) {
-    if (input.value.wizard !== wizardId || input.value.stage !== stage) return invalid('wizStaleCard');
-    const action = input.value.action;
+  if (input.unreadable) return invalid('wizSubmitMalformed');
+  if (input.value && Object.hasOwn(input.value, 'wizard')) {
+    const stamp = cardStampSchema.safeParse(input.value);
+    if (!stamp.success) return invalid('wizSubmitMalformed');
+    if (stamp.data.wizard !== wizardId || stamp.data.stage !== stage) return invalid('wizStaleCard');
+    // A button this version does not know belongs to some other card.
+    const button = buttonSchema.safeParse(input.value);
+    if (!button.success) return invalid('wizStaleCard');
+    const action = button.data.action;
     if (action === 'back') return { kind: 'back' };
     if (action === 'cancel') return { kind: 'cancel' };
-    return typeof action === 'string' ? { kind: 'input', action } : invalid('wizStaleCard');
+    return { kind: 'input', action };
   }
   if (BACK.test(input.text)) return { kind: 'back' };
   if (CANCEL.test(input.text)) return { kind: 'cancel' };
@@ -48,9 +102,8 @@ export function recognizeNavigation(
 
 /** A subscription by the card's choice or its typed number, 1-based; returns the 0-based index. */
 export function parseSubscriptionChoice(input: UserInput, count: number): Answer<number> {
-  const raw = input.value ? input.value.choice : input.text;
-  const index = typeof raw === 'string' && /^\d{1,4}$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
-  if (Number.isInteger(index) && index >= 1 && index <= count) return { kind: 'value', value: index - 1 };
+  const index = choiceField.safeParse(input.value ? input.value.choice : input.text);
+  if (index.success && index.data >= 1 && index.data <= count) return { kind: 'value', value: index.data - 1 };
   return invalid('wizChooseSubscription', { count });
 }
 
@@ -59,9 +112,9 @@ export function parseSubscriptionChoice(input: UserInput, count: number): Answer
  * offered (say, an A plan submitted for a commercial customer) is refused by name.
  */
 export function parsePlanChoice(input: UserInput, eligible: readonly { planId: string; title: string }[], knownPlanIds: readonly string[]): Answer<string> {
-  const raw = input.value ? input.value.planId : input.text;
-  if (typeof raw !== 'string' || raw.trim() === '') return invalid('wizChoosePlan');
-  const wanted = raw.trim().toLowerCase();
+  const raw = planField.safeParse(input.value ? input.value.planId : input.text);
+  if (!raw.success) return invalid('wizChoosePlan');
+  const wanted = raw.data.toLowerCase();
   const match = eligible.find((plan) => plan.planId === wanted || plan.title.toLowerCase() === wanted);
   if (match) return { kind: 'value', value: match.planId };
   return invalid(knownPlanIds.includes(wanted) ? 'wizPlanNotOffered' : 'wizChoosePlan');
@@ -73,9 +126,9 @@ export function parseUsersChoice(input: UserInput, action: string | undefined, k
   if (word === 'all' || word === 'alle') return { kind: 'value', value: { kind: 'all' } };
   if (word === 'list' || word === 'liste') return { kind: 'value', value: { kind: 'list' } };
   if (word !== 'selected' || !knownUserIds) return invalid('wizUsersUnknownInput');
-  const raw = input.value?.userIds;
-  if (typeof raw !== 'string') return invalid('wizUsersInvalid');
-  const ids = [...new Set(raw.split(',').map((id) => id.trim()).filter((id) => id !== ''))];
+  const raw = userIdsField.safeParse(input.value?.userIds);
+  if (!raw.success) return invalid('wizUsersInvalid');
+  const ids = [...new Set(raw.data.split(',').map((id) => id.trim()).filter((id) => id !== ''))];
   const known = new Set(knownUserIds);
   if (ids.length === 0 || ids.some((id) => !known.has(id))) return invalid('wizUsersInvalid');
   return { kind: 'value', value: { kind: 'selected', userIds: ids } };
@@ -83,10 +136,8 @@ export function parseUsersChoice(input: UserInput, action: string | undefined, k
 
 /** A whole number of seats within the limits, typed or from the card's number input. */
 export function parseQuantity(input: UserInput, limits: { min: number; max: number }): Answer<number> {
-  const raw = input.value ? input.value.quantity : input.text;
-  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : '';
-  const quantity = /^\d{1,7}$/.test(text) ? Number(text) : NaN;
-  if (Number.isInteger(quantity) && quantity >= limits.min && quantity <= limits.max) return { kind: 'value', value: quantity };
+  const quantity = quantityField.safeParse(input.value ? input.value.quantity : input.text);
+  if (quantity.success && quantity.data >= limits.min && quantity.data <= limits.max) return { kind: 'value', value: quantity.data };
   return invalid('wizQuantityInvalid', { min: limits.min, max: limits.max });
 }
 

@@ -29,6 +29,9 @@ describe('the wizard’s validators', () => {
     [card({ wizard: 'w1', stage: 'users', action: 'cancel' }), { kind: 'invalid', error: { key: 'wizStaleCard' } }],
     [card({ wizard: 'w1', stage: 'plan', action: 7 }), { kind: 'invalid', error: { key: 'wizStaleCard' } }],
     [card({ command: 'help' }), { kind: 'input' }],
+    [card({ wizard: 'w1', stage: 'approve', action: 'next' }), { kind: 'invalid', error: { key: 'wizSubmitMalformed' } }],
+    [card({ wizard: ['w1'], stage: 'plan', action: 'next' }), { kind: 'invalid', error: { key: 'wizSubmitMalformed' } }],
+    [{ text: 'back', unreadable: true as const }, { kind: 'invalid', error: { key: 'wizSubmitMalformed' } }],
   ])('navigation: %j → %j', (input, expected) => {
     expect(recognizeNavigation(input, 'w1', 'plan')).toEqual(expected);
   });
@@ -92,5 +95,13 @@ describe('the wizard’s validators', () => {
     expect(userInputOf({ text: '  20 ' })).toEqual({ text: '20' });
     expect(userInputOf({ value: { a: 1 } })).toEqual({ text: '', value: { a: 1 } });
     expect(userInputOf({ text: 'x', value: ['not', 'a', 'record'] })).toEqual({ text: 'x' });
+  });
+
+  it('marks data no wizard card sends as unreadable, and reads text only when it is text', () => {
+    expect(userInputOf({ value: JSON.parse('{"__proto__": {"planId": "o365-e1"}}') })).toEqual({ text: '', unreadable: true });
+    expect(userInputOf({ value: { constructor: 'x' } })).toEqual({ text: '', unreadable: true });
+    expect(userInputOf({ value: { quantity: '1'.repeat(20_000) } })).toEqual({ text: '', unreadable: true });
+    expect(userInputOf({ value: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, i])) })).toEqual({ text: '', unreadable: true });
+    expect(userInputOf({ text: 42 as unknown as string })).toEqual({ text: '' });
   });
 });
