@@ -56,6 +56,22 @@ export interface ExpiringSubscription {
   usersSource?: 'graphUsers' | 'consumedUnits';
   /** ISO time the SKU and the user count were last read in full; later scans reuse them while nothing changed. */
   identifiedAt?: string;
+  /**
+   * What the scan could not read for this row and why (a secondary lookup failed: qualifications, provisioning
+   * status, subscribed SKUs, offer, users). The row is reported all the same; absent when nothing is unknown.
+   */
+  unknowns?: ScanUnknown[];
+  /**
+   * Microsoft's discovery test for Kaizala Pro that will not renew: `autoRenewEnabled == false` plus an end date.
+   * False when the subscription says it renews (reported, never hidden: Kaizala Pro cannot renew).
+   */
+  discoveryTestMet?: boolean;
+}
+
+/** One thing the scan could not learn about a row: which, and the service's answer in a line. */
+export interface ScanUnknown {
+  what: 'education' | 'sku' | 'offerProduct' | 'users';
+  reason: string;
 }
 
 export function subscriptionKey(customerId: string, subscriptionId: string): string {

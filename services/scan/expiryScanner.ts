@@ -32,6 +32,8 @@ export interface ExpiryScannerDeps {
   progressIntervalMs?: number;
   /** A customer's SKU and user count are reused for this long while nothing changed. Default 24 h. */
   reuseWithinMs?: number;
+  /** Market for legacy offer lookups when a customer's billing address names none (PARTNER_COUNTRY). Default `US`. */
+  country?: string;
   /** An interrupted scan is continued if its cursor moved within this time; older ones start over. Default 24 h. */
   resumeWithinMs?: number;
 }
@@ -56,6 +58,7 @@ export class ExpiryScanner {
       graph: deps.graph,
       calendar: this.calendar,
       reuseWithinMs: deps.reuseWithinMs ?? 24 * HOUR_MS,
+      country: deps.country,
     });
   }
 
@@ -129,6 +132,8 @@ export class ExpiryScanner {
       customersFailed: record.customersFailed,
       subscriptionsFound: record.subscriptionsFound,
       needsReview: record.needsReview,
+      partial: record.partial ?? 0,
+      discoveryTestFailed: record.discoveryTestFailed ?? 0,
       byUrgency: record.byUrgency,
       urgent: record.byUrgency.expired + record.byUrgency.within7,
       failures: record.failures,
@@ -142,6 +147,7 @@ export class ExpiryScanner {
       subscriptions: summary.subscriptionsFound,
       urgent: summary.urgent,
       needsReview: summary.needsReview,
+      partial: summary.partial,
       durationMs: summary.durationMs,
     });
     return summary;
@@ -156,12 +162,14 @@ export class ExpiryScanner {
       return { kind: 'failed', failure: { customerId: customer.id, customerName, ...result.failure } };
     }
     await this.storeRows(result.rows, previousRows);
-    return {
-      kind: 'scanned',
-      rows: result.rows,
-      reused: result.reused,
-      warnings: result.warnings.map((message) => ({ customerId: customer.id, customerName, message })),
-    };
+    const warnings = result.warnings.map((message) => ({ customerId: customer.id, customerName, message }));
+    if (result.failure) {
+      // Listed but unreadable licences: the rows are reported (SKU unknown, and why) and a person must grant access.
+      this.deps.logger.warn('Expiry scan: customer read in part', { customerId: customer.id, kind: result.failure.kind, reason: result.failure.reason });
+      // Its warnings repeat the failure; the rows carry what is unknown.
+      return { kind: 'failed', failure: { customerId: customer.id, customerName, ...result.failure }, rows: result.rows };
+    }
+    return { kind: 'scanned', rows: result.rows, reused: result.reused, warnings };
   }
 
   /** Writes the customer's rows, then removes its rows for subscriptions that are gone. */

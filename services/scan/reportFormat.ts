@@ -24,6 +24,8 @@ export interface ReportRow {
   migrating: boolean;
   /** `<reason>: <detail>` when the scan could not confirm standalone Kaizala Pro; empty when confirmed. */
   review: string;
+  /** `<what>: <why> | …` for each secondary lookup that failed (education, sku, users); empty when complete. */
+  unknown: string;
 }
 
 export const REPORT_COLUMNS: readonly (keyof ReportRow)[] = [
@@ -41,7 +43,10 @@ export const REPORT_COLUMNS: readonly (keyof ReportRow)[] = [
   'status',
   'migrating',
   'review',
+  'unknown',
 ];
+
+const UNKNOWN_SEPARATOR = ' | ';
 
 export function toReportRow(subscription: ExpiringSubscription): ReportRow {
   return {
@@ -59,6 +64,7 @@ export function toReportRow(subscription: ExpiringSubscription): ReportRow {
     status: subscription.status,
     migrating: subscription.migrating,
     review: subscription.review ? `${subscription.review.reason}: ${subscription.review.detail}` : '',
+    unknown: (subscription.unknowns ?? []).map((unknown) => `${unknown.what}: ${unknown.reason}`).join(UNKNOWN_SEPARATOR),
   };
 }
 
@@ -106,6 +112,7 @@ export function formatTable(rows: readonly ReportRow[]): string {
 function noteOf(row: ReportRow): string {
   const notes: string[] = [];
   if (row.review) notes.push(`needs review (${row.review.split(':')[0]})`);
+  if (row.unknown) notes.push(`partial (${row.unknown.split(UNKNOWN_SEPARATOR).map((part) => part.split(':')[0]).join(', ')} unknown)`);
   if (row.migrating) notes.push('migration requested');
   return notes.join(', ');
 }

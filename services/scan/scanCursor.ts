@@ -28,15 +28,21 @@ export interface ScanCursorRecord {
   customersFailed: number;
   subscriptionsFound: number;
   needsReview: number;
+  /** Absent in cursors written before it was counted (a resumed scan then counts from 0). */
+  partial?: number;
+  discoveryTestFailed?: number;
   byUrgency: ScanSummary['byUrgency'];
   failures: ScanFailure[];
   warnings: ScanWarning[];
 }
 
-/** What one finished customer adds to the scan's totals. */
+/**
+ * What one finished customer adds to the scan's totals. A failed customer may still bring rows: its subscriptions were
+ * listed but its licences could not be read, so its rows are reported with what is unknown.
+ */
 export type CustomerOutcome =
   | { kind: 'scanned'; rows: readonly ExpiringSubscription[]; reused: boolean; warnings: readonly ScanWarning[] }
-  | { kind: 'failed'; failure: ScanFailure };
+  | { kind: 'failed'; failure: ScanFailure; rows?: readonly ExpiringSubscription[]; warnings?: readonly ScanWarning[] };
 
 export interface CursorStart {
   scanId: string;
@@ -92,6 +98,8 @@ export class ScanCursor {
       customersFailed: 0,
       subscriptionsFound: 0,
       needsReview: 0,
+      partial: 0,
+      discoveryTestFailed: 0,
       byUrgency: emptyUrgencyCounts(),
       failures: [],
       warnings: [],
@@ -122,13 +130,15 @@ export class ScanCursor {
     } else {
       record.customersScanned++;
       if (outcome.reused) record.customersReused++;
-      for (const row of outcome.rows) {
-        record.subscriptionsFound++;
-        record.byUrgency[row.urgency]++;
-        if (row.review) record.needsReview++;
-      }
-      for (const warning of outcome.warnings) if (record.warnings.length < MAX_LISTED) record.warnings.push(warning);
     }
+    for (const row of outcome.rows ?? []) {
+      record.subscriptionsFound++;
+      record.byUrgency[row.urgency]++;
+      if (row.review) record.needsReview++;
+      if (row.unknowns) record.partial = (record.partial ?? 0) + 1;
+      if (row.discoveryTestMet === false) record.discoveryTestFailed = (record.discoveryTestFailed ?? 0) + 1;
+    }
+    for (const warning of outcome.warnings ?? []) if (record.warnings.length < MAX_LISTED) record.warnings.push(warning);
     this.ahead.add(customerId.toLowerCase());
     this.advance();
     record.updatedAt = now.toISOString();

@@ -5,7 +5,7 @@ import type { PartnerCenterClient } from '../partnerCenter/partnerCenterClient';
 /** The Partner Center calls the scan makes (the real client satisfies it; tests may count calls through it). */
 export type ScanPartnerCenter = Pick<
   PartnerCenterClient,
-  'listAllCustomers' | 'listSubscriptions' | 'getSubscriptionProvisioningStatus' | 'listSubscribedSkus' | 'getQualifications'
+  'listAllCustomers' | 'listSubscriptions' | 'getSubscriptionProvisioningStatus' | 'listSubscribedSkus' | 'getQualifications' | 'getOffer'
 >;
 
 /** The Graph calls the scan makes. */
@@ -45,6 +45,10 @@ export interface ScanSummary {
   /** Kaizala subscriptions recorded, including those that need review. */
   subscriptionsFound: number;
   needsReview: number;
+  /** Subscriptions reported with something unknown (a secondary lookup failed; each row says what and why). */
+  partial: number;
+  /** Subscriptions that fail Microsoft's discovery test (they say autoRenewEnabled true); reported all the same. */
+  discoveryTestFailed: number;
   byUrgency: Record<Urgency, number>;
   /** Expired or ending within 7 days. */
   urgent: number;

@@ -221,6 +221,8 @@ function summary(fields: Partial<ScanSummary> = {}): ScanSummary {
     customersFailed: 0,
     subscriptionsFound: 47,
     needsReview: 1,
+    partial: 0,
+    discoveryTestFailed: 0,
     byUrgency: { ...emptyUrgencyCounts(), expired: 4, within7: 5 },
     urgent: 9,
     failures: [],

@@ -1,6 +1,6 @@
 import type { GraphUser, SubscribedSku } from '../../services/graph/types';
 import { ApiError, type ServiceName } from '../../services/http';
-import type { Customer, PcSubscribedSku, Qualification, Subscription, SubscriptionProvisioningStatus } from '../../services/partnerCenter/types';
+import type { Customer, Offer, PcSubscribedSku, Qualification, Subscription, SubscriptionProvisioningStatus } from '../../services/partnerCenter/types';
 import type { ScanGraph, ScanPartnerCenter } from '../../services/scan';
 
 export const KAIZALA_SKU = '00000000-0000-4000-8000-00000000c0de';
@@ -51,14 +51,22 @@ export interface FakeTenant {
   /** subscription id → provisioning skuId (upper case, as Partner Center writes it). */
   provisioning: Record<string, string>;
   qualifications?: Qualification[];
+  /** legacy offer id → product.id (the Entra SKU id), as get-an-offer-by-id returns it. */
+  offers?: Record<string, string>;
   graphError?: Error;
   partnerCenterUserError?: Error;
   subscriptionsError?: Error;
+  qualificationsError?: Error;
+  provisioningError?: Error;
+  offerError?: Error;
+  /** Graph user listing only (subscribed SKUs still answer). */
+  graphUsersError?: Error;
 }
 
 /** Fake Partner Center and Graph over a set of tenants; `calls` counts each method. */
 export class FakeBackend {
   readonly calls = new Map<string, number>();
+  readonly offerCountries: string[] = [];
   readonly tenants = new Map<string, FakeTenant>();
 
   constructor(tenants: FakeTenant[]) {
@@ -90,6 +98,7 @@ export class FakeBackend {
       this.count('getSubscriptionProvisioningStatus');
       const tenant = this.tenant(customerId);
       if (tenant.partnerCenterUserError) throw tenant.partnerCenterUserError;
+      if (tenant.provisioningError) throw tenant.provisioningError;
       return { skuId: tenant.provisioning[subscriptionId] ?? '', status: 'success', quantity: 1 };
     },
     listSubscribedSkus: async (customerId: string): Promise<PcSubscribedSku[]> => {
@@ -109,7 +118,19 @@ export class FakeBackend {
     },
     getQualifications: async (customerId: string) => {
       this.count('getQualifications');
-      return this.tenant(customerId).qualifications ?? [];
+      const tenant = this.tenant(customerId);
+      if (tenant.qualificationsError) throw tenant.qualificationsError;
+      return tenant.qualifications ?? [];
+    },
+    getOffer: async (offerId: string, country: string): Promise<Offer> => {
+      this.count('getOffer');
+      this.offerCountries.push(country);
+      for (const tenant of this.tenants.values()) {
+        if (tenant.offerError) throw tenant.offerError;
+        const productId = tenant.offers?.[offerId];
+        if (productId) return { id: offerId, name: 'offer', product: { id: productId.toUpperCase(), name: 'product', unit: 'Licenses' } };
+      }
+      throw apiError('partnerCenter', 404, '1000', `no offer ${offerId}`);
     },
   };
 
@@ -134,6 +155,7 @@ export class FakeBackend {
       this.count('graphListUsers');
       const tenant = this.tenant(tenantId);
       if (tenant.graphError) throw tenant.graphError;
+      if (tenant.graphUsersError) throw tenant.graphUsersError;
       const sku = tenant.skus.find((candidate) => candidate.skuId === options.skuId);
       return (sku?.holders ?? []).map((id) => ({ id }));
     },

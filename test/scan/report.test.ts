@@ -64,7 +64,13 @@ describe('report formats', () => {
     urgency: 'within30',
     review: { reason: 'bundledWithSuite', detail: 'SKU SPE_E3 carries KAIZALA_O365_P3 next to EXCHANGE_S_ENTERPRISE' },
   });
-  const formula = row({ customerName: '=HYPERLINK("http://evil")', subscriptionId: 'sub-2', commitmentEndDate: '2026-12-05T00:00:00Z', migrating: true });
+  const formula = row({
+    customerName: '=HYPERLINK("http://evil")',
+    subscriptionId: 'sub-2',
+    commitmentEndDate: '2026-12-05T00:00:00Z',
+    migrating: true,
+    unknowns: [{ what: 'education', reason: 'qualifications unknown: Partner Center HTTP 404 600: not found; education plans not offered' }],
+  });
 
   it('writes RFC 4180 CSV: a header, CRLF records, quoted fields with doubled quotes', () => {
     const csv = formatCsv([hostile, formula].map(toReportRow));
@@ -72,8 +78,10 @@ describe('report formats', () => {
     const [header, first, second] = parseCsv(csv);
     expect(header).toEqual([
       'customerId', 'customerName', 'subscriptionId', 'offerName', 'quantity', 'usersOnKaizala', 'consumedUnits',
-      'commitmentEndDate', 'daysLeft', 'urgency', 'autoRenewEnabled', 'status', 'migrating', 'review',
+      'commitmentEndDate', 'daysLeft', 'urgency', 'autoRenewEnabled', 'status', 'migrating', 'review', 'unknown',
     ]);
+    expect(first[14]).toBe('');
+    expect(second[14]).toBe('education: qualifications unknown: Partner Center HTTP 404 600: not found; education plans not offered');
     expect(first[1]).toBe('Contoso, "Beta"\nLtd');
     expect(first.slice(4, 14)).toEqual(['10', '8', '8', '2026-12-05T00:00:00Z', '12', 'within30', 'false', 'active', 'false', 'bundledWithSuite: SKU SPE_E3 carries KAIZALA_O365_P3 next to EXCHANGE_S_ENTERPRISE']);
     expect(second[12]).toBe('true');
@@ -97,6 +105,7 @@ describe('report formats', () => {
     expect(table).not.toContain('\u001b');
     expect(lines[2]).toContain('Contoso, "Beta" Ltd');
     expect(lines[2]).toContain('needs review (bundledWithSuite)');
+    expect(table).toContain('partial (education unknown), migration requested');
     expect(lines[2]).toContain('2026-12-05');
     expect(lines[3]).toContain('migration requested');
     const daysColumn = lines[0].indexOf('Days') + 'Days'.length;

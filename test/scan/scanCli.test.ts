@@ -41,12 +41,14 @@ describe('npm run scan, wired to a running sandbox the way the entry wires it', 
   it('--json scans, then prints every Kaizala subscription as a JSON array, most urgent first', async () => {
     expect(await runScanCli(['--json'], cli.deps)).toBe(0);
     const rows = JSON.parse(io.out.join('')) as ReportRow[];
-    const inSandbox = (await kaizalaInSandbox(sandbox)).filter((sub) => sub.companyName !== 'Humongous Insurance');
+    // Every Kaizala subscription, also the one of the customer whose licences cannot be read (SKU unknown, and why).
+    const inSandbox = await kaizalaInSandbox(sandbox);
     expect(rows.map((row) => row.subscriptionId).sort()).toEqual(inSandbox.map((sub) => sub.subscriptionId).sort());
     expect(Object.keys(rows[0])).toEqual([
       'customerId', 'customerName', 'subscriptionId', 'offerName', 'quantity', 'usersOnKaizala', 'consumedUnits',
-      'commitmentEndDate', 'daysLeft', 'urgency', 'autoRenewEnabled', 'status', 'migrating', 'review',
+      'commitmentEndDate', 'daysLeft', 'urgency', 'autoRenewEnabled', 'status', 'migrating', 'review', 'unknown',
     ]);
+    expect(rows.find((row) => row.customerName === 'Humongous Insurance')?.unknown).toMatch(/^sku: subscribed SKUs unknown: .*900308/);
     const ranks = rows.map((row) => URGENCY_ORDER.indexOf(row.urgency));
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
     expect(rows[0].urgency).toBe('expired');

@@ -2,7 +2,7 @@ import { AdaptiveConcurrencyLimiter, TokenAcquisitionError } from '../../service
 import { silentLogger } from '../../services/logging';
 import { CURSOR_KEY, ExpiryScanner, type ScanCursorRecord, type ScanGraph, type ScanPartnerCenter } from '../../services/scan';
 import { IN_MEMORY, openSqliteStore, type Store } from '../../services/store';
-import { FakeBackend, kaizalaTenant } from './fakes';
+import { FakeBackend, apiError, kaizalaTenant } from './fakes';
 import { admin, setUpSandboxScan, storedRows, type Json } from './support';
 
 /** A store whose cursor writes start failing after `healthyWrites`, like a process killed mid-scan. */
@@ -155,6 +155,34 @@ describe('the scan with many customers', () => {
     backend.tenants.delete(ids[1]);
     await scanner.findExpiringSubscriptions();
     expect((await storedRows(store)).map((row) => row.customerId).sort()).toEqual([ids[0], ids[2]]);
+    await store.close();
+  });
+
+  it('lists every expiring subscription whatever secondary lookup failed, and the summary says how many rows are partial', async () => {
+    const tenants = ids.slice(0, 5).map((id, index) => kaizalaTenant(id, `Customer ${index}`));
+    tenants[0].qualificationsError = apiError('partnerCenter', 404, '600', 'no qualifications');
+    tenants[1].qualificationsError = apiError('partnerCenter', 403, '900308', 'no GDAP role');
+    tenants[2].provisioningError = apiError('partnerCenter', 500, '500', 'internal');
+    tenants[3].graphError = apiError('graph', 403, 'Authorization_RequestDenied');
+    tenants[3].partnerCenterUserError = apiError('partnerCenter', 403, '900308', 'no GDAP role');
+    const backend = new FakeBackend(tenants);
+    const store = openSqliteStore(IN_MEMORY);
+    const scanner = new ExpiryScanner({ partnerCenter: backend.partnerCenter, graph: backend.graph, store, limiter: new AdaptiveConcurrencyLimiter(), logger: silentLogger, timeZone: 'UTC' });
+    const summary = await scanner.findExpiringSubscriptions();
+
+    const rows = await storedRows(store);
+    expect(rows.map((row) => row.customerName).sort()).toEqual(tenants.map((tenant) => tenant.customer.companyProfile.companyName).sort());
+    expect(summary.subscriptionsFound).toBe(5);
+    // Qualifications 404 and 403 (education unknown) and both licence APIs refused (SKU unknown); provisioning
+    // status alone is made up for by Graph's subscription link, so that row is complete.
+    expect(summary.partial).toBe(3);
+    expect(rows.filter((row) => row.unknowns).map((row) => [row.customerName, row.unknowns?.map((unknown) => unknown.what)])).toEqual(
+      expect.arrayContaining([['Customer 0', ['education']], ['Customer 1', ['education']], ['Customer 3', ['sku']]]),
+    );
+    expect(summary.customersFailed).toBe(1);
+    expect(summary.failures).toEqual([expect.objectContaining({ customerName: 'Customer 3', kind: 'authorization' })]);
+    expect(summary.customersScanned).toBe(4);
+    expect(summary.byUrgency.later + summary.byUrgency.within90 + summary.byUrgency.within60 + summary.byUrgency.within30 + summary.byUrgency.within7 + summary.byUrgency.expired).toBe(5);
     await store.close();
   });
 

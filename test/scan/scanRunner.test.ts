@@ -16,6 +16,8 @@ function summary(scanId: string): ScanSummary {
     customersFailed: 0,
     subscriptionsFound: 2,
     needsReview: 0,
+    partial: 0,
+    discoveryTestFailed: 0,
     byUrgency: emptyUrgencyCounts(),
     urgent: 0,
     failures: [],

@@ -19,7 +19,7 @@ describe('the expiry scan against the sandbox demo portfolio', () => {
   afterAll(() => setup.close());
 
   it('finds every Kaizala subscription of every readable customer, with the seats and users the sandbox holds', async () => {
-    const rows = await storedRows(setup.store);
+    const rows = (await storedRows(setup.store)).filter((row) => row.customerName !== UNREADABLE);
     const readable = expected.filter((sub) => sub.companyName !== UNREADABLE);
     expect(readable.length).toBeGreaterThan(40);
     expect(rows.map((row) => row.subscriptionId).sort()).toEqual(readable.map((sub) => sub.subscriptionId).sort());
@@ -42,7 +42,7 @@ describe('the expiry scan against the sandbox demo portfolio', () => {
       });
     }
     // The demo's E3, E5, Business and education suites carry Kaizala plans; none of them is mistaken for Kaizala Pro.
-    expect(rows.every((row) => row.offerName === 'Microsoft Kaizala Pro' && row.review === undefined)).toBe(true);
+    expect(rows.every((row) => row.offerName === 'Microsoft Kaizala Pro' && row.review === undefined && row.unknowns === undefined)).toBe(true);
   });
 
   it('counts days in the partner time zone and totals urgencies in the summary', async () => {
@@ -57,6 +57,16 @@ describe('the expiry scan against the sandbox demo portfolio', () => {
     expect(summary.byUrgency.expired).toBe(expired);
     expect(summary.urgent).toBe(expired + within7);
     expect(summary.subscriptionsFound).toBe(rows.length);
+  });
+
+  it('still lists the subscription of the customer whose licences nobody may read: SKU unknown, and why', async () => {
+    const rows = (await storedRows(setup.store)).filter((row) => row.customerName === UNREADABLE);
+    expect(rows.map((row) => row.subscriptionId).sort()).toEqual(expected.filter((sub) => sub.companyName === UNREADABLE).map((sub) => sub.subscriptionId).sort());
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row).toMatchObject({ review: { reason: 'skuUnknown' }, discoveryTestMet: true, unknowns: [{ what: 'sku', reason: expect.stringContaining('900308') }] });
+    }
+    expect(summary.partial).toBe(rows.length);
   });
 
   it('reports the customer whose access is refused by name and reason, and scans all the others', () => {
@@ -94,10 +104,13 @@ describe('the expiry scan against the sandbox demo portfolio', () => {
     setup.calls.clear();
     const again = await setup.scanner().findExpiringSubscriptions();
     expect(again.customersReused).toBe(43);
+    expect(again.partial).toBe(summary.partial);
     expect(setup.calls.get('listSubscriptions')).toBe(44);
-    expect(setup.calls.get('getSubscriptionProvisioningStatus')).toBeUndefined();
+    // Only the customer whose licences cannot be read is read in full again (its rows are partial).
+    const unreadable = (await storedRows(setup.store)).filter((row) => row.customerName === UNREADABLE).length;
+    expect(setup.calls.get('getSubscriptionProvisioningStatus')).toBe(unreadable);
     expect(setup.calls.get('listUsers')).toBeUndefined();
-    expect(setup.calls.get('getQualifications')).toBeUndefined();
+    expect(setup.calls.get('getQualifications')).toBe(1);
     expect(again.subscriptionsFound).toBe(summary.subscriptionsFound);
   });
 
@@ -113,7 +126,8 @@ describe('the expiry scan against the sandbox demo portfolio', () => {
     const again = await setup.scanner().findExpiringSubscriptions();
     expect(again.customersReused).toBe(42);
     expect(setup.calls.get('listUsers')).toBe(1);
-    expect(setup.calls.get('getSubscriptionProvisioningStatus')).toBe(1);
+    const unreadable = (await storedRows(setup.store)).filter((row) => row.customerName === UNREADABLE).length;
+    expect(setup.calls.get('getSubscriptionProvisioningStatus')).toBe(1 + unreadable);
     const updated = (await storedRows(setup.store)).find((row) => row.subscriptionId === contoso.subscriptionId);
     expect(updated).toMatchObject({ usersOnKaizala: contoso.usersOnKaizala - 1, consumedUnits: contoso.consumedUnits - 1 });
   });
