@@ -110,7 +110,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
 
   // Plans, approvals and the wizard.
   const approvers = new Approvers(config.approvals.approvers);
-  const directory = new GraphTenantDirectory(backend.graph);
+  const directory = new GraphTenantDirectory(backend.graph, backend.partnerCenter, config.partnerCenter.country);
   const subscriptions = new KaizalaSubscriptions(store);
   // Approved requests become migration runs: buy, move every license, verify, suspend — exactly once.
   const migrations = new MigrationRunner(

@@ -14,7 +14,7 @@ import type {
   ReviewSubmittedCardData,
 } from '../cards/cards';
 import { Locale, StringKey, t } from '../cards/i18n';
-import type { KaizalaUser, Money, PlanDefinition, PlanOption, RecommendationReason } from '../services/catalog';
+import type { KaizalaUser, Money, PlanDefinition, PlanOption, RecommendationReason, VariantReason } from '../services/catalog';
 import type { AuditEntry } from '../services/approvals';
 import type { ExpiringSubscription } from '../services/domain/expiring';
 import type { MigrationRequest } from '../services/domain/request';
@@ -75,6 +75,24 @@ export function reasonText(reason: RecommendationReason, locale: Locale): string
   }
 }
 
+/** Which member of the suite's SKU family is sold and why ('' when the plan simply includes Teams). */
+export function variantText(reason: VariantReason | undefined, locale: Locale): string {
+  switch (reason?.code) {
+    case 'existingTeamsSuite':
+      return t(locale, 'variantExistingSuite', { suite: reason.suite });
+    case 'eeaMarket':
+    case 'newEnterpriseCustomer':
+      if (!reason.teams) return t(locale, 'variantTeamsHeld', { users: reason.usersWithTeams });
+      return reason.code === 'eeaMarket'
+        ? t(locale, 'variantEea', { market: reason.market ?? '', teams: reason.teams })
+        : t(locale, 'variantNew', { teams: reason.teams });
+    case 'noMailOrTeams':
+      return t(locale, 'variantNoMailOrTeams');
+    default:
+      return '';
+  }
+}
+
 const FAMILY_NOTES: Record<PlanDefinition['family'], StringKey> = {
   business: 'familyBusiness',
   frontline: 'familyFrontline',
@@ -121,7 +139,9 @@ export function planChoiceCard(input: {
       planId: option.plan.planId,
       title: option.plan.title,
       recommended: option.recommended,
-      note: option.reason ? reasonText(option.reason, locale) : t(locale, FAMILY_NOTES[option.plan.family]),
+      note: [option.reason ? reasonText(option.reason, locale) : t(locale, FAMILY_NOTES[option.plan.family]), variantText(option.plan.variantReason, locale)]
+        .filter((text) => text !== '')
+        .join(' '),
       price: perMonth(input.priceOf?.(option.plan), locale),
     })),
   };

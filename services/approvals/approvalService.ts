@@ -210,7 +210,8 @@ export class ApprovalService {
       commitmentEndDate: subscription.commitmentEndDate,
       plan: checked.plan,
       quantity: draft.quantity,
-      userIds: checked.lines.flatMap((line) => line.userIds),
+      // A user is on two lines when a suite without Teams comes with its Teams standalone: each id once.
+      userIds: [...new Set(checked.lines.flatMap((line) => line.userIds))],
       lines: checked.lines.map(toRequestLine),
       usersPreview: checked.moving.slice(0, USERS_PREVIEW_SIZE).map((user) => ({ displayName: user.displayName, userPrincipalName: user.userPrincipalName })),
       ...(checked.monthlyCost ? { monthlyCost: checked.monthlyCost } : {}),
