@@ -1,0 +1,80 @@
+import { CARD_NAMES, renderCard, type CardName } from '../../cards/cards';
+import { cardSize, TEAMS_CARD_LIMITS, type CardProblem } from '../../cards/render';
+import { CARD_SAMPLES } from '../../cards/samples';
+import { createCardValidator } from '../../cards/schemaValidator';
+import { activePart, HOSTILE_TEXTS, HUGE_NAME, shownStrings } from './hostile';
+
+const validate = createCardValidator();
+
+// Fields the templates use as enums, button data or ids: not text a customer or user could choose.
+const NOT_TEXT = /(^id|Id|Ids|Data|[cC]olor|^status|^version|^command|^stage|^action|^choice)$/;
+
+/** The sample data with every free-text string replaced by `text`. */
+function withText(value: unknown, text: string, field = ''): unknown {
+  if (typeof value === 'string') return NOT_TEXT.test(field) || value === '' ? value : text;
+  if (Array.isArray(value)) return value.map((item) => withText(item, text, field));
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, NOT_TEXT.test(k) ? v : withText(v, text, k)]));
+  }
+  return value;
+}
+
+function render(name: CardName, text: string) {
+  const problems: CardProblem[] = [];
+  const card = renderCard(name, withText(CARD_SAMPLES[name], text) as never, 'en', (p) => problems.push(p));
+  return { card, problems };
+}
+
+describe('every card template with hostile text in every text field', () => {
+  for (const name of CARD_NAMES) {
+    it(`${name}: renders the real card, valid, inert and within Teams' size for each hostile string`, () => {
+      for (const text of HOSTILE_TEXTS) {
+        const { card, problems } = render(name, text);
+        expect({ text: text.slice(0, 40), problems }).toEqual({ text: text.slice(0, 40), problems: [] });
+        expect(validate(card).errors).toEqual([]);
+        for (const shown of shownStrings(card)) expect({ shown: shown.slice(0, 60), active: activePart(shown) }).toEqual({ shown: shown.slice(0, 60), active: undefined });
+        const size = cardSize(card);
+        expect(size.utf16Bytes).toBeLessThanOrEqual(TEAMS_CARD_LIMITS.utf16Bytes);
+        expect(size.utf8Bytes).toBeLessThanOrEqual(TEAMS_CARD_LIMITS.utf8Bytes);
+      }
+    });
+  }
+
+  it('a 20,000-character customer name is cut to 120 characters on the expiring report', () => {
+    const rows = CARD_SAMPLES.expiringReport.rows.map((row) => ({ ...row, customerName: HUGE_NAME }));
+    const card = renderCard('expiringReport', { ...CARD_SAMPLES.expiringReport, rows }, 'en');
+    const names = shownStrings(card).filter((text) => text.startsWith('Ä'));
+    expect(names).toHaveLength(rows.length);
+    for (const shown of names) expect(Array.from(shown.replace(/\u2060/g, ''))).toHaveLength(120);
+  });
+});
+
+describe('a card that cannot be rendered', () => {
+  it('falls back to a plain, valid card with the title and every row, reported once, when it is too large even shortened', () => {
+    const rows = Array.from({ length: 400 }, (_, i) => ({ ...CARD_SAMPLES.alertDigest.rows[0], customerName: `Customer ${i} ${'x'.repeat(60)}` }));
+    const problems: CardProblem[] = [];
+    const card = renderCard('alertDigest', { ...CARD_SAMPLES.alertDigest, rows }, 'en', (p) => problems.push(p));
+    expect(problems).toEqual([{ card: 'alertDigest', reason: expect.stringContaining('size') }]);
+    expect(validate(card).errors).toEqual([]);
+    expect(card.actions).toBeUndefined();
+    expect(cardSize(card).utf16Bytes).toBeLessThanOrEqual(TEAMS_CARD_LIMITS.utf16Bytes);
+    const shown = shownStrings(card);
+    expect(shown[0]).toBe(CARD_SAMPLES.alertDigest.title);
+    expect(shown.some((line) => line.startsWith('Customer 0 '))).toBe(true);
+    const listed = shown.filter((line) => line.startsWith('Customer ')).length;
+    const more = shown.find((line) => /^\+\d+$/.test(line));
+    expect(listed + Number(more?.slice(1) ?? 0)).toBe(400);
+  });
+
+  it('falls back to a plain card, and reports it, when the template itself is broken', () => {
+    const problems: CardProblem[] = [];
+    // A template mistake: a field the template reads is missing, so `${…}` would be left in the card.
+    const data = { ...CARD_SAMPLES.expiryAlert } as Record<string, unknown>;
+    delete data.offerName;
+    const card = renderCard('expiryAlert', data as never, 'en', (p) => problems.push(p));
+    expect(problems).toEqual([{ card: 'expiryAlert', reason: expect.stringContaining('unexpanded expression') }]);
+    expect(JSON.stringify(card)).not.toContain('${');
+    expect(validate(card).errors).toEqual([]);
+    expect(shownStrings(card)).toContain(CARD_SAMPLES.expiryAlert.customerName);
+  });
+});
