@@ -26,6 +26,35 @@ export interface SkuDefinition {
   /** fictional list price per seat and month, also used by pricelist.sample.csv. */
   unitPriceUsd: number;
   kind?: 'faculty' | 'student';
+  /**
+   * Where the catalog sells it: the EEA "(no Teams)" suites and Teams EEA only in the EEA and Switzerland, the
+   * worldwide "(no Teams)" suites and Teams Enterprise only elsewhere; everything else everywhere.
+   */
+  markets?: 'eea' | 'outsideEea';
+  /** An enterprise suite with Teams: an EEA customer buys it only while already holding one (existing subscriber). */
+  enterpriseWithTeams?: boolean;
+  /** The availability's terms as [duration, billingCycle]; default P1Y monthly, P1Y annual, P1M monthly. */
+  terms?: readonly (readonly [string, string])[];
+}
+
+/** The European Economic Area and Switzerland (the markets of the EEA "(no Teams)" suites). */
+export const EEA_COUNTRIES: ReadonlySet<string> = new Set([
+  'AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL',
+  'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE', 'IS', 'LI', 'NO', 'CH',
+]);
+
+const DEFAULT_TERMS = [['P1Y', 'monthly'], ['P1M', 'monthly'], ['P1Y', 'annual']] as const;
+
+/** The availability's terms as [duration, billingCycle], the preferred one first. */
+export function termsOf(definition: SkuDefinition): readonly (readonly [string, string])[] {
+  return definition.terms ?? DEFAULT_TERMS;
+}
+
+/** Whether the catalog of `country` sells the SKU at all. */
+export function soldInMarket(definition: SkuDefinition, country: string): boolean {
+  if (!definition.markets) return true;
+  const eea = EEA_COUNTRIES.has(country.toUpperCase());
+  return definition.markets === 'eea' ? eea : !eea;
 }
 
 const plan = (id: string, name: string): ServicePlan => ({ id, name });
@@ -45,9 +74,20 @@ const SHAREPOINTWAC = plan('e95bec33-7c88-4a70-8e19-b10bd9d0c014', 'SHAREPOINTWA
 const OFFICESUBSCRIPTION = plan('43de0ff5-c92c-492b-9116-175376d08c38', 'OFFICESUBSCRIPTION');
 const OFFICE_BUSINESS = plan('094e7854-93fc-4d55-b2c0-3ab5369ebdc1', 'OFFICE_BUSINESS');
 const MINECRAFT_EDUCATION = plan('00000000-0000-4000-8000-0000000ec0de', 'MINECRAFT_EDUCATION_EDITION');
+const MCOSTANDARD = plan('0feaeb32-d00e-4d66-bd5a-43b5b83db82c', 'MCOSTANDARD');
+const MCOIMP = plan('afc06cb0-b4f4-4473-8286-d644f70d8faf', 'MCOIMP');
+// Microsoft 365 A1's plans per Microsoft's reference: device management only, no mailbox, Teams or Kaizala.
+const AAD_EDU = plan('3a3976ce-de18-4a87-a78e-5e9245e252df', 'AAD_EDU');
+const INTUNE_EDU = plan('da24caf9-af8e-485c-b7c8-e73336da2693', 'INTUNE_EDU');
+const INTUNE_A = plan('c1ec4a95-1f05-45b3-a911-aa3fa01094f5', 'INTUNE_A');
+const WINDOWS_STORE = plan('a420f25f-a7b3-4ff5-a9d0-5d58f73b537d', 'WINDOWS_STORE');
 
 const BASIC = [EXCHANGE_S_STANDARD, TEAMS1, SHAREPOINTSTANDARD, SHAREPOINTWAC];
 const ENTERPRISE = [EXCHANGE_S_ENTERPRISE, TEAMS1, SHAREPOINTENTERPRISE, SHAREPOINTWAC];
+const BASIC_NO_TEAMS = [EXCHANGE_S_STANDARD, MCOSTANDARD, SHAREPOINTSTANDARD, SHAREPOINTWAC];
+const ENTERPRISE_NO_TEAMS = [EXCHANGE_S_ENTERPRISE, MCOSTANDARD, SHAREPOINTENTERPRISE, SHAREPOINTWAC, OFFICESUBSCRIPTION];
+/** What the Teams standalones carry (Microsoft's reference): Teams, a kiosk mailbox, Office for the web. */
+const TEAMS_STANDALONE = [TEAMS1, EXCHANGE_S_DESKLESS, SHAREPOINTWAC, MCOIMP];
 const FRONTLINE = [EXCHANGE_S_DESKLESS, TEAMS1, SHAREPOINTDESKLESS, SHAREPOINTWAC, KAIZALA_O365_P1];
 
 export const KAIZALA_SKU_ID = '00000000-0000-4000-8000-00000000c0de';
@@ -96,7 +136,8 @@ const DRAFTS: SkuDraft[] = [
     skuPartNumber: 'O365_BUSINESS_ESSENTIALS',
     title: 'Microsoft 365 Business Basic',
     segment: 'commercial',
-    servicePlans: [...BASIC, KAIZALA_O365_P2],
+    // Microsoft's reference lists no Kaizala plan in Business Basic (Standard, Premium, E1 and O365 A1 carry P2).
+    servicePlans: [...BASIC],
     nce: nce(DOCUMENTED_CATALOG_ITEMS.businessBasic, 300, true),
     unitPriceUsd: 6,
   }),
@@ -141,7 +182,8 @@ const DRAFTS: SkuDraft[] = [
     skuPartNumber: 'STANDARDPACK',
     title: 'Office 365 E1',
     segment: 'commercial',
-    servicePlans: [...BASIC],
+    servicePlans: [...BASIC, KAIZALA_O365_P2],
+    enterpriseWithTeams: true,
     nce: nce('SBXO365E1001:0001:SBXAVO365E11', 10000),
     unitPriceUsd: 10,
   }),
@@ -151,6 +193,7 @@ const DRAFTS: SkuDraft[] = [
     title: 'Microsoft 365 E3',
     segment: 'commercial',
     servicePlans: [...ENTERPRISE, OFFICESUBSCRIPTION, KAIZALA_O365_P3],
+    enterpriseWithTeams: true,
     nce: nce('SBXM365E3001:0001:SBXAVM365E31', 10000),
     unitPriceUsd: 36,
   }),
@@ -160,6 +203,7 @@ const DRAFTS: SkuDraft[] = [
     title: 'Office 365 E3',
     segment: 'commercial',
     servicePlans: [...ENTERPRISE, OFFICESUBSCRIPTION, KAIZALA_O365_P3],
+    enterpriseWithTeams: true,
     nce: nce('SBXO365E3001:0001:SBXAVO365E31', 10000),
     unitPriceUsd: 23,
   }),
@@ -169,6 +213,7 @@ const DRAFTS: SkuDraft[] = [
     title: 'Microsoft 365 E5',
     segment: 'commercial',
     servicePlans: [...ENTERPRISE, OFFICESUBSCRIPTION, KAIZALA_STANDALONE],
+    enterpriseWithTeams: true,
     nce: nce('SBXM365E5001:0001:SBXAVM365E51', 10000),
     unitPriceUsd: 57,
   }),
@@ -178,6 +223,7 @@ const DRAFTS: SkuDraft[] = [
     title: 'Office 365 E5',
     segment: 'commercial',
     servicePlans: [...ENTERPRISE, OFFICESUBSCRIPTION, KAIZALA_STANDALONE],
+    enterpriseWithTeams: true,
     nce: nce('SBXO365E5001:0001:SBXAVO365E51', 10000),
     unitPriceUsd: 38,
   }),
@@ -187,6 +233,7 @@ const DRAFTS: SkuDraft[] = [
     title: 'Office 365 E5 (no Teams audio conferencing)',
     segment: 'commercial',
     servicePlans: [...ENTERPRISE, OFFICESUBSCRIPTION, KAIZALA_STANDALONE],
+    enterpriseWithTeams: true,
     nce: nce(DOCUMENTED_CATALOG_ITEMS.office365E5NoAudioConferencing, 10000),
     unitPriceUsd: 35,
   }),
@@ -200,7 +247,41 @@ const DRAFTS: SkuDraft[] = [
     servicePlans: [MINECRAFT_EDUCATION],
     unitPriceUsd: 5,
   }),
+  // Appended after the others so that their fake legacy offer ids (by position) stay what they were.
+  ...withoutTeamsSkus(),
 ];
+
+/**
+ * The suites without Teams and the Teams standalones (ids from Microsoft's reference, partner-center.md §6). Teams
+ * EEA's availability offers no annual billing: a cart line asking for a term its availability lacks is refused.
+ */
+function withoutTeamsSkus(): SkuDraft[] {
+  const rows: [string, string, string, string, ServicePlan[], number, 'eea' | 'outsideEea'][] = [
+    ['f8ced641-8e17-4dc5-b014-f5a2d53f6ac8', 'Office_365_E1_(no_Teams)', 'Office 365 E1 (no Teams)', 'SBXO365E1NT1', [...BASIC_NO_TEAMS, KAIZALA_O365_P2], 7.75, 'outsideEea'],
+    ['46c3a859-c90d-40b3-9551-6178a48d5c18', 'Office_365_E3_(no_Teams)', 'Office 365 E3 (no Teams)', 'SBXO365E3NT1', [...ENTERPRISE_NO_TEAMS, KAIZALA_O365_P3], 20.75, 'outsideEea'],
+    ['dcf0408c-aaec-446c-afd4-43e3683943ea', 'Microsoft_365_E3_(no_Teams)', 'Microsoft 365 E3 (no Teams)', 'SBXM365E3NT1', [...ENTERPRISE_NO_TEAMS, KAIZALA_O365_P3], 33.75, 'outsideEea'],
+    ['b57282e3-65bd-4252-9502-c0eae1e5ab7f', 'Office_365_w/o_Teams_Bundle_E1', 'Office 365 E1 EEA (no Teams)', 'SBXO365E1EE1', [...BASIC_NO_TEAMS, KAIZALA_O365_P2], 8, 'eea'],
+    ['d711d25a-a21c-492f-bd19-aae1e8ebaf30', 'O365_w/o_Teams_Bundle_E3', 'Office 365 E3 EEA (no Teams)', 'SBXO365E3EE1', [...ENTERPRISE_NO_TEAMS, KAIZALA_O365_P3], 21, 'eea'],
+    ['c2fe850d-fbbb-4858-b67d-bd0c6e746da3', 'O365_w/o Teams Bundle_M3', 'Microsoft 365 E3 EEA (no Teams)', 'SBXM365E3EE1', [...ENTERPRISE_NO_TEAMS, KAIZALA_O365_P3], 34, 'eea'],
+    ['cf50bae9-29e8-4775-b07c-56ee10e3776d', 'Office_365_w/o_Teams_Bundle_E5', 'Office 365 E5 EEA (no Teams)', 'SBXO365E5EE1', [...ENTERPRISE_NO_TEAMS, KAIZALA_STANDALONE], 33, 'eea'],
+    ['3271cf8e-2be5-4a09-a549-70fd05baaa17', 'O365_w/o_Teams_Bundle_M5', 'Microsoft 365 E5 EEA (no Teams)', 'SBXM365E5EE1', [...ENTERPRISE_NO_TEAMS, KAIZALA_STANDALONE], 52, 'eea'],
+    ['7e31c0d9-9551-471d-836f-32ee72be4a01', 'Microsoft_Teams_Enterprise_New', 'Microsoft Teams Enterprise', 'SBXTEAMSENT1', TEAMS_STANDALONE, 5.25, 'outsideEea'],
+    ['7e74bd05-2c47-404e-829a-ba95c66fe8e5', 'Microsoft_Teams_EEA_New', 'Microsoft Teams EEA', 'SBXTEAMSEEA1', TEAMS_STANDALONE, 5, 'eea'],
+  ];
+  return rows.map(([skuId, skuPartNumber, title, productId, servicePlans, unitPriceUsd, markets]) =>
+    sku({
+      skuId,
+      skuPartNumber,
+      title,
+      segment: 'commercial',
+      servicePlans,
+      nce: nce(`${productId}:0001:SBXAV${productId.slice(3, 10)}`, 10000),
+      unitPriceUsd,
+      markets,
+      ...(skuPartNumber === 'Microsoft_Teams_EEA_New' ? { terms: [['P1M', 'monthly'], ['P1Y', 'monthly']] as const } : {}),
+    }),
+  );
+}
 
 export const SKUS: readonly SkuDefinition[] = DRAFTS.map((draft, index) => ({
   licenseGroupId: 'group1',
@@ -210,7 +291,7 @@ export const SKUS: readonly SkuDefinition[] = DRAFTS.map((draft, index) => ({
 
 function educationSkus(): SkuDraft[] {
   const rows: [string, string, string, string, ServicePlan[], number, 'faculty' | 'student'][] = [
-    ['b17653a4-2443-4e8c-a550-18249dda78bb', 'M365EDU_A1', 'Microsoft 365 A1', 'SBXM365A1001', [...BASIC, KAIZALA_O365_P2], 0, 'faculty'],
+    ['b17653a4-2443-4e8c-a550-18249dda78bb', 'M365EDU_A1', 'Microsoft 365 A1', 'SBXM365A1001', [AAD_EDU, INTUNE_EDU, INTUNE_A, WINDOWS_STORE], 0, 'faculty'],
     ['4b590615-0888-425a-a965-b3bf7789848d', 'M365EDU_A3_FACULTY', 'Microsoft 365 A3 for faculty', 'SBXM365A3F01', [...ENTERPRISE, OFFICESUBSCRIPTION, KAIZALA_O365_P3], 8, 'faculty'],
     ['7cfd9a2b-e110-4c39-bf20-c6a3f36a3121', 'M365EDU_A3_STUDENT', 'Microsoft 365 A3 for students', 'SBXM365A3S01', [...ENTERPRISE, OFFICESUBSCRIPTION, KAIZALA_O365_P3], 6, 'student'],
     ['e97c048c-37a4-45fb-ab50-922fbf07a370', 'M365EDU_A5_FACULTY', 'Microsoft 365 A5 for faculty', 'SBXM365A5F01', [...ENTERPRISE, OFFICESUBSCRIPTION, KAIZALA_STANDALONE], 15, 'faculty'],

@@ -134,6 +134,8 @@ export interface CartRecord {
   expirationTimestamp: string;
   lineItems: CartLineRecord[];
   checkoutResult: CheckoutResultRecord | null;
+  /** The cart-level `PartnerOnRecordAttestationAccepted` of the create-cart request (absent = not sent). */
+  partnerOnRecordAttestationAccepted?: boolean;
 }
 
 export interface UserRecord {
@@ -183,7 +185,8 @@ export type LedgerChange =
       cartId: string;
       before: string | null;
       after: string;
-      lineItems: { catalogItemId: string; quantity: number; errorCode?: number }[];
+      lineItems: { catalogItemId: string; quantity: number; termDuration?: string; billingCycle?: string; errorCode?: number }[];
+      partnerOnRecordAttestationAccepted?: boolean;
     }
   | {
       kind: 'order';

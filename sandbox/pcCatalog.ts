@@ -1,5 +1,5 @@
 import type { ApiContext, ApiResult, ApiRoute } from './apiTypes';
-import { availabilityIdFor, catalogItemIdFor, isKaizala, productsOf, SKUS, type SkuDefinition } from './catalog';
+import { availabilityIdFor, catalogItemIdFor, isKaizala, productsOf, SKUS, soldInMarket, termsOf, type SkuDefinition } from './catalog';
 import { PartnerCenterError } from './errors';
 import type { CustomerRecord } from './model';
 import { isEducationApproved, sellableToCustomer } from './pcCommerce';
@@ -17,8 +17,10 @@ function scopedCustomer(ctx: ApiContext): CustomerRecord | null {
   return ctx.customer;
 }
 
+/** What the catalog of the requested country sells (to the scoped customer, if any). */
 function sellable(ctx: ApiContext): SkuDefinition[] {
-  return SKUS.filter((definition) => sellableToCustomer(ctx, definition, scopedCustomer(ctx)));
+  const market = country(ctx);
+  return SKUS.filter((definition) => sellableToCustomer(ctx, definition, scopedCustomer(ctx)) && soldInMarket(definition, market));
 }
 
 function renderProduct(definition: SkuDefinition, countryCode: string): Record<string, unknown> {
@@ -92,11 +94,9 @@ function renderAvailability(definition: SkuDefinition, countryCode: string, gene
     country: countryCode,
     isPurchasable: true,
     isRenewable: true,
-    terms: [
-      term('P1Y', 'monthly', 'One-Year commitment for monthly billing'),
-      term('P1Y', 'annual', 'One-Year commitment for annual billing'),
-      term('P1M', 'monthly', 'One-Month commitment for monthly billing'),
-    ],
+    terms: termsOf(definition).map(([duration, billingCycle]) =>
+      term(duration, billingCycle, `${duration === 'P1Y' ? 'One-Year' : 'One-Month'} commitment for ${billingCycle} billing`),
+    ),
     links: {
       self: link(`/products/${nce?.productId}/skus/${nce?.catalogSkuId}/availabilities/${availabilityId}?country=${countryCode}`),
     },

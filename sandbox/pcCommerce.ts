@@ -1,5 +1,5 @@
 import type { ApiContext, ApiResult, ApiRoute } from './apiTypes';
-import { resolveCatalogItem, skuByLegacyOfferId, isKaizala, type SkuDefinition } from './catalog';
+import { EEA_COUNTRIES, resolveCatalogItem, skuById, skuByLegacyOfferId, isKaizala, soldInMarket, termsOf, type SkuDefinition } from './catalog';
 import { DAY_MS } from './clock';
 import { PartnerCenterError } from './errors';
 import { asInteger, asRecord, asString } from './input';
@@ -65,6 +65,18 @@ function validateLine(ctx: ApiContext, customer: CustomerRecord, raw: unknown, i
     return line;
   }
   const { definition } = resolved;
+  if (!soldInMarket(definition, customer.country)) {
+    // The item belongs to another market's catalog (EEA suites outside the EEA, worldwide ones inside it).
+    line.error = lineError(10001, 'CatalogItemIdIsNotValid');
+    return line;
+  }
+  if (definition.enterpriseWithTeams && EEA_COUNTRIES.has(customer.country.toUpperCase()) && !holdsEnterpriseSuiteWithTeams(ctx, customer)) {
+    line.error = lineError(
+      10006,
+      'UnableToProcessCartLineItem: new Enterprise customers in the EEA and Switzerland buy an EEA (no Teams) suite and a Teams standalone.',
+    );
+    return line;
+  }
   if (definition.segment === 'education' && !isEducationApproved(customer)) {
     line.error = lineError(10006, 'UnableToProcessCartLineItem: the customer is not qualified for education offers.');
     return line;
@@ -79,6 +91,13 @@ function validateLine(ctx: ApiContext, customer: CustomerRecord, raw: unknown, i
   }
   if (termDuration && !TERMS.includes(termDuration.toUpperCase())) {
     line.error = lineError(10010, 'InvalidInput: termDuration');
+    return line;
+  }
+  const offered = termsOf(definition).some(
+    ([duration, cycle]) => cycle === billingCycle.toLowerCase() && (!termDuration || duration === termDuration.toUpperCase()),
+  );
+  if (!offered) {
+    line.error = lineError(10010, `InvalidInput: the availability offers no ${termDuration ?? ''} ${billingCycle} term`.replace(/\s+/g, ' '));
     return line;
   }
   if (currencyCode && currencyCode.toUpperCase() !== 'USD' && currencyCode.toUpperCase() !== 'EUR') {
@@ -97,6 +116,20 @@ function validateLine(ctx: ApiContext, customer: CustomerRecord, raw: unknown, i
   }
   pending.set(definition.skuId, (pending.get(definition.skuId) ?? 0) + quantity);
   return line;
+}
+
+/** An existing subscriber: the tenant holds a live enterprise suite with Teams (any partner or channel). */
+function holdsEnterpriseSuiteWithTeams(ctx: ApiContext, customer: CustomerRecord): boolean {
+  return ctx.env.db
+    .subscriptionsOf(customer.id)
+    .some((subscription) => ['active', 'pending'].includes(subscription.status) && skuById(subscription.skuId)?.enterpriseWithTeams === true);
+}
+
+/** The cart-level attestation, camelCase or PascalCase like every input. */
+function cartAttestation(ctx: ApiContext): boolean | undefined {
+  const body = asRecord(ctx.body);
+  const value = body?.partnerOnRecordAttestationAccepted ?? body?.PartnerOnRecordAttestationAccepted;
+  return typeof value === 'boolean' ? value : undefined;
 }
 
 function readLines(ctx: ApiContext, customer: CustomerRecord): CartLineRecord[] {
@@ -118,8 +151,11 @@ function cartChange(cart: CartRecord, before: string | null): LedgerChange {
     lineItems: cart.lineItems.map((line) => ({
       catalogItemId: line.catalogItemId,
       quantity: line.quantity,
+      billingCycle: line.billingCycle,
+      ...(line.termDuration ? { termDuration: line.termDuration } : {}),
       ...(line.error ? { errorCode: line.error.errorCode } : {}),
     })),
+    ...(cart.partnerOnRecordAttestationAccepted === undefined ? {} : { partnerOnRecordAttestationAccepted: cart.partnerOnRecordAttestationAccepted }),
   };
 }
 
@@ -137,6 +173,8 @@ function createCart(ctx: ApiContext): ApiResult {
     lineItems,
     checkoutResult: null,
   };
+  const attestation = cartAttestation(ctx);
+  if (attestation !== undefined) cart.partnerOnRecordAttestationAccepted = attestation;
   ctx.env.db.putCart(cart);
   return { status: 201, body: renderCart(cart), changes: [cartChange(cart, null)] };
 }

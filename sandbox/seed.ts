@@ -24,7 +24,9 @@ export const DEMO_CUSTOMERS: CustomerSpec[] = [
   { companyName: 'Woodgrove Bank', users: 390, kaizala: [{ endInDays: 75 }], extras: [{ partNumber: 'SPE_E5', quantity: 50, holders: 50 }] },
   { companyName: 'Lucerne Publishing', users: 18, kaizala: [{ endInDays: 3 }] },
   { companyName: "Margie's Travel", users: 22, kaizala: [{ endInDays: 21 }] },
-  { companyName: 'Blue Yonder Airlines', profile: 'frontline', users: 330, kaizala: [{ endInDays: 150 }] },
+  // EEA and enterprise-size (over the 300-seat Business cap), no enterprise suite yet: a new Enterprise customer in
+  // the EEA buys an EEA "(no Teams)" suite and Microsoft Teams EEA, both in one cart.
+  { companyName: 'Blue Yonder Airlines', country: 'NL', users: 340, kaizalaHolderShare: 0.95, kaizala: [{ endInDays: 150 }] },
   // Half migrated: Business Standard bought three days ago, 30 of 60 holders already moved.
   { companyName: 'Trey Research', users: 64, kaizalaHolderShare: 60 / 64, kaizala: [{ endInDays: 40, seats: 60 }], migration: { partNumber: 'O365_BUSINESS_PREMIUM', quantity: 60, movedUsers: 30 } },
   // No Graph consent and no GDAP role: both license paths refuse (403), the bot must flag the customer.
@@ -49,7 +51,8 @@ export const DEMO_CUSTOMERS: CustomerSpec[] = [
   { companyName: 'Lamna Healthcare', profile: 'frontline', users: 260, kaizala: [{ endInDays: 50 }], access: { graphConsent: false } },
   { companyName: 'Tasmanian Traders', users: 33, kaizala: [{ endInDays: 95 }], usersWithoutUsageLocation: 3 },
   { companyName: 'The Phone Company', users: 70, kaizala: [{ endInDays: 140 }] },
-  { companyName: 'City Power & Light', profile: 'frontline', users: 305, kaizala: [{ endInDays: 180 }] },
+  // Enterprise-size, and every user already holds Microsoft Teams Enterprise: the "(no Teams)" suite needs no Teams line.
+  { companyName: 'City Power & Light', users: 340, kaizalaHolderShare: 0.95, kaizala: [{ endInDays: 180 }], extras: [{ partNumber: 'Microsoft_Teams_Enterprise_New', quantity: 340, holders: 340 }] },
   // One holder inherits Kaizala from a group; legacy Office 365 E3 next to it.
   { companyName: 'Adatum Corporation', users: 85, kaizala: [{ endInDays: 10 }], groupInheritedKaizala: 1, extras: [{ partNumber: 'ENTERPRISEPACK', quantity: 40, holders: 40, channel: 'legacy' }] },
   // Untrusted text: must be escaped wherever it is shown.
