@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ExpiringPageData, ExpiringReportCardData, ExpiringReportRow, renderCard } from '../cards/cards';
 import { Locale, StringKey, t, toLocale } from '../cards/i18n';
 import { inert, TEXT_CAPS } from '../cards/literal';
-import type { ExpiringSubscription, KaizalaReviewReason, Urgency } from '../services/domain/expiring';
+import type { ExpiringSubscription, KaizalaReviewReason, ScanUnknown, Urgency } from '../services/domain/expiring';
 import type { Logger } from '../services/logging';
 import type { ExpiringReport, RunningScan, ScanRunner, ScanSummary } from '../services/scan';
 import { endDateOf } from '../services/scan';
@@ -76,6 +76,13 @@ const REVIEW_TEXTS: Record<KaizalaReviewReason, StringKey> = {
   noKaizalaPlan: 'reviewNoKaizalaPlan',
   bundledWithSuite: 'reviewBundledWithSuite',
   signalsDisagree: 'reviewSignalsDisagree',
+};
+
+const UNKNOWN_LABELS: Record<ScanUnknown['what'], StringKey> = {
+  education: 'unknownEducation',
+  sku: 'unknownSku',
+  offerProduct: 'unknownOfferProduct',
+  users: 'unknownUsers',
 };
 
 /** Failures named in the chat summary; the CLI and the logs have them all. */
@@ -184,13 +191,20 @@ function cardRow(row: ExpiringSubscription, locale: Locale): ExpiringReportRow {
       status: row.status,
       autoRenew: t(locale, row.autoRenewEnabled ? 'expiringAutoRenewOn' : 'expiringAutoRenewOff'),
     }),
-    needsReview: row.review !== undefined,
-    reviewText: row.review ? t(locale, REVIEW_TEXTS[row.review.reason]) : '',
+    // Rows with something unknown (a failed lookup) show what and why in the same warning line; they stay listed.
+    needsReview: row.review !== undefined || row.unknowns !== undefined,
+    reviewText: [row.review ? t(locale, REVIEW_TEXTS[row.review.reason]) : '', unknownText(row, locale)].filter(Boolean).join(' '),
     migrating: row.migrating,
     // Unconfirmed rows go to a person first; suspended or deleted subscriptions have nothing left to migrate.
     canMigrate: !row.review && !row.migrating && (row.status === 'active' || row.status === 'expired'),
     migrateData: { command: 'migrate', customerId: row.customerId, subscriptionId: row.subscriptionId },
   };
+}
+
+function unknownText(row: ExpiringSubscription, locale: Locale): string {
+  if (!row.unknowns) return '';
+  const list = row.unknowns.map((unknown) => `${t(locale, UNKNOWN_LABELS[unknown.what])} (${inert(unknown.reason, MAX_REASON_IN_CHAT)})`);
+  return t(locale, 'expiringUnknown', { list: list.join('; ') });
 }
 
 export function daysLeftText(daysLeft: number, locale: Locale): string {
@@ -211,14 +225,15 @@ export function scanSummaryText(summary: ScanSummary, locale: Locale): string {
     urgent: summary.urgent,
     review: summary.needsReview,
   });
-  if (summary.customersFailed === 0) return text;
+  const partial = summary.partial > 0 ? `\n\n${t(locale, 'scanPartial', { count: summary.partial })}` : '';
+  if (summary.customersFailed === 0) return `${text}${partial}`;
   const named = summary.failures.slice(0, FAILURES_IN_CHAT).map((failure) => {
     const kind = t(locale, failure.kind === 'authorization' ? 'scanFailureAuthorization' : 'scanFailureError');
     return `${inert(failure.customerName, TEXT_CAPS.name)} (${kind}: ${inert(failure.reason, MAX_REASON_IN_CHAT)})`;
   });
   const unnamed = summary.customersFailed - named.length;
   if (unnamed > 0) named.push(t(locale, 'scanFailuresMore', { count: unnamed }));
-  return `${text}\n\n${t(locale, 'scanFailures', { count: summary.customersFailed, list: named.join('; ') })}`;
+  return `${text}${partial}\n\n${t(locale, 'scanFailures', { count: summary.customersFailed, list: named.join('; ') })}`;
 }
 
 function busyText(running: RunningScan | undefined, timeZone: string, locale: Locale): string {

@@ -91,6 +91,8 @@ export type RequestIdBodyMismatchMode = 'replay' | 'reject' | 'execute';
 export type RecheckoutMode = 'replay' | 'reject800065';
 export type PostEndState = 'expired' | 'disabled' | 'deleted';
 export type EducationChannel = 'nce' | 'legacy';
+/** `documented`: the qualifications array; `notFound`/`forbidden`: 404 or 403 for every customer. */
+export type QualificationsAnswer = 'documented' | 'notFound' | 'forbidden';
 
 export interface Knobs {
   latencyMs: number;
@@ -135,6 +137,8 @@ export interface Knobs {
   subscriptionsPageSize: number;
   /** Graph $batch answers in a seeded shuffled order (true) or in request order. */
   batchShuffle: boolean;
+  /** How `GET /customers/{id}/qualifications` answers. */
+  qualificationsAnswer: QualificationsAnswer;
 }
 
 export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
@@ -169,6 +173,7 @@ export const DEFAULT_KNOBS: Readonly<Knobs> = Object.freeze({
   mfaRequiredFrom: null,
   subscriptionsPageSize: 100,
   batchShuffle: true,
+  qualificationsAnswer: 'documented',
 });
 
 export class KnobError extends Error {}
@@ -263,6 +268,7 @@ const VALIDATORS: Record<keyof Knobs, Validator> = {
   mfaRequiredFrom: nullable(isoDate),
   subscriptionsPageSize: positive,
   batchShuffle: boolean,
+  qualificationsAnswer: oneOf('documented', 'notFound', 'forbidden'),
 };
 
 /** Validates a partial knob set and merges it over `base`; unknown names are refused. */

@@ -28,8 +28,16 @@ function getCustomer(ctx: ApiContext): ApiResult {
   return { status: 200, body: renderCustomer(customerOf(ctx), true) };
 }
 
+/**
+ * The documented answer is a plain array (get-customer-qualification-asynchronous). The `qualificationsAnswer` knob
+ * plays what live servers have been seen to do instead, 404 or 403, so the scan can prove it still reports rows.
+ */
 function getQualifications(ctx: ApiContext): ApiResult {
-  return { status: 200, body: customerOf(ctx).qualifications.map((qualification) => ({ ...qualification })) };
+  const customer = customerOf(ctx);
+  const answer = ctx.env.knobs().qualificationsAnswer;
+  if (answer === 'notFound') throw new PartnerCenterError(404, 1000, `Not found: qualifications of customer ${customer.id}.`);
+  if (answer === 'forbidden') throw new PartnerCenterError(403, 900308, 'Insufficient privileges: the partner lacks the GDAP role this operation needs.');
+  return { status: 200, body: customer.qualifications.map((qualification) => ({ ...qualification })) };
 }
 
 export const customerRoutes: ApiRoute[] = [

@@ -91,6 +91,8 @@ export function renderSubscription(subscription: SubscriptionRecord, country: st
     autoRenewEnabled: subscription.autoRenewEnabled,
     isTrial: false,
     billingType: 'license',
+    // Documented on every subscription (subscription-resources), legacy ones included.
+    billingCycle: subscription.billingCycle,
     contractType: 'subscription',
     orderId: subscription.orderId,
     isMicrosoftProduct: true,
@@ -102,7 +104,6 @@ export function renderSubscription(subscription: SubscriptionRecord, country: st
     const availabilityId = subscription.offerId.split(':')[2] ?? availabilityIdFor(definition, 0);
     rendered.productType = { id: 'OnlineServicesNCE', displayName: 'OnlineServicesNCE' };
     rendered.termDuration = subscription.termDuration;
-    rendered.billingCycle = subscription.billingCycle;
     rendered.cancellationAllowedUntilDate = subscription.cancellationAllowedUntilDate;
     const refundable =
       subscription.status === 'active' &&

@@ -121,6 +121,7 @@ export function describeSummary(summary: ScanSummary): string {
     lines.push(`${summary.customersFailed} customers could not be read:`);
     for (const failure of summary.failures) lines.push(`  - ${failure.customerName} (${failure.customerId}): ${failure.kind}: ${failure.reason}`);
   }
+  if (summary.partial > 0) lines.push(`${summary.partial} subscriptions are listed with something unknown (a lookup failed): see the "unknown" column.`);
   for (const warning of summary.warnings) lines.push(`  note: ${warning.customerName}: ${warning.message}`);
   return lines.join('\n');
 }

@@ -116,6 +116,22 @@ describe('Graph $batch', () => {
   });
 });
 
+describe('Partner Center customer user (App+User)', () => {
+  test('GET users/{id} carries usageLocation only when set, 404 60002 for an unknown user, and refuses app-only', async () => {
+    const customer = await customerWithSeats(2, 2);
+    const [withLocation, without] = customer.users;
+    await client.admin('PATCH', `/customers/${customer.id}/users/${without.id}`, { usageLocation: null });
+    const read = (userId: string, token = client.userToken) => client.pc('GET', `/customers/${customer.id}/users/${userId}`, { token });
+    const located = await read(withLocation.id);
+    expect(located.status).toBe(200);
+    expect(located.body).toMatchObject({ id: withLocation.id, userPrincipalName: withLocation.userPrincipalName, usageLocation: expect.any(String), attributes: { objectType: 'CustomerUser' } });
+    const unlocated = await read(without.id);
+    expect(unlocated.body.usageLocation).toBeUndefined();
+    expect((await read('00000000-0000-4000-8000-000000000000')).body.code).toBe(60002);
+    expect((await read(withLocation.id, client.appToken)).status).toBe(403);
+  });
+});
+
 describe('Partner Center licenseupdates (App+User)', () => {
   test('201 swap (PascalCase body accepted), 60012 without seats, mixed license groups refused', async () => {
     const customer = await customerWithSeats(2, 1);

@@ -32,13 +32,15 @@ async function kaizalaSeats(customerId: string) {
 }
 
 describe('the legacy Kaizala subscription', () => {
-  test('looks legacy: no NCE fields, auto-renew off, Kaizala Pro in the offer name, empty upgrade and transition lists', async () => {
+  test('looks legacy: no NCE fields but a billingCycle (documented on legacy items too), auto-renew off, Kaizala Pro in the offer name, empty upgrade and transition lists', async () => {
     const customer = await makeCustomer(client, { users: 3 });
     const kaizala = await kaizalaOf(customer.id);
     expect(kaizala).toMatchObject({ autoRenewEnabled: false, status: 'active', attributes: { objectType: 'Subscription' } });
     expect(kaizala.termDuration).toBeUndefined();
     expect(kaizala.productType).toBeUndefined();
-    expect(kaizala.billingCycle).toBeUndefined();
+    // get-a-list-of-subscriptions shows a legacy item ("Intune Device") with billingCycle "monthly" and no termDuration.
+    expect(kaizala.billingCycle).toBe('monthly');
+    expect(kaizala.links.offer.uri).toMatch(/^\/v1\/offers\/[0-9a-f-]{36}$/);
     const upgrades = await client.pc('GET', `/customers/${customer.id}/subscriptions/${kaizala.id}/upgrades`);
     expect(upgrades.body).toMatchObject({ totalCount: 0, items: [] });
     const transitions = await client.pc('GET', `/customers/${customer.id}/subscriptions/${kaizala.id}/transitionEligibilities?eligibilityType=immediate`);

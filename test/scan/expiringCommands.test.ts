@@ -1,7 +1,7 @@
 import { Activity, ConversationReference, ConversationState, MemoryStorage, TestAdapter, TurnContext } from 'botbuilder';
 import { DialogState } from 'botbuilder-dialogs';
 import { createCardValidator } from '../../cards/schemaValidator';
-import { ExpiringCommands, type ConversationNotifier } from '../../dialogs/expiringCommands';
+import { ExpiringCommands, scanSummaryText, type ConversationNotifier } from '../../dialogs/expiringCommands';
 import { RootDialog } from '../../dialogs/rootDialog';
 import { subscriptionKey, type ExpiringSubscription } from '../../services/domain/expiring';
 import { silentLogger } from '../../services/logging';
@@ -153,6 +153,19 @@ describe('the expiring command', () => {
     expect(submitData(reviewRow)).toEqual([]);
   });
 
+  it('shows what is unknown about a row and why, and still offers its migration', async () => {
+    const rows = reportRows();
+    rows[1] = { ...rows[1], unknowns: [{ what: 'education', reason: 'qualifications unknown: Partner Center HTTP 404 1000: Not found; education plans not offered' }] };
+    const { say } = harness(await storeWith(rows));
+    const card = cardOf((await say('expiring'))[0]);
+    expect(validate(card).errors).toEqual([]);
+    const partialRow = rowsOf(card)[1];
+    expect(texts(partialRow)).toContain(
+      'Partly unknown, listed anyway: education eligibility (qualifications unknown: Partner Center HTTP 404 1000: Not found; education plans not offered)',
+    );
+    expect(submitData(partialRow)).toEqual([expect.objectContaining({ command: 'migrate' })]);
+  });
+
   it('shows a customer name with markdown literally', async () => {
     const { say } = harness(await storeWith(reportRows()));
     const card = cardOf((await say('expiring'))[0]);
@@ -259,6 +272,14 @@ describe('scan now', () => {
         'Broken 0 (error: HTTP 503); Broken 1 (error: HTTP 503); Broken 2 (error: HTTP 503); Broken 3 (error: HTTP 503); and 2 more',
     );
     expect(notifier.sent[0].conversationId).toBeDefined();
+  });
+
+  it('says in the summary how many subscriptions are listed with something unknown', () => {
+    expect(scanSummaryText(summary({ partial: 44 }), 'en')).toBe(
+      'Scan finished in 1 min 23 s: 43 of 44 customers scanned, 47 Kaizala Pro subscriptions found, 9 urgent (expired or ending within 7 days), 1 need review. Type **expiring** to see them.\n\n' +
+        '44 of them are listed with something unknown because a lookup failed; **expiring** shows what and why.',
+    );
+    expect(scanSummaryText(summary({ partial: 0 }), 'de')).not.toContain('unbekannt');
   });
 
   it('tells the person when the scan fails, with a reference to find it in the logs', async () => {

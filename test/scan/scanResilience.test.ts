@@ -3,7 +3,7 @@ import { silentLogger } from '../../services/logging';
 import { CURSOR_KEY, ExpiryScanner, type ScanCursorRecord, type ScanGraph, type ScanPartnerCenter } from '../../services/scan';
 import { IN_MEMORY, openSqliteStore, type Store } from '../../services/store';
 import { FakeBackend, apiError, kaizalaTenant } from './fakes';
-import { admin, setUpSandboxScan, storedRows, type Json } from './support';
+import { admin, kaizalaInSandbox, setUpSandboxScan, storedRows, type Json } from './support';
 
 /** A store whose cursor writes start failing after `healthyWrites`, like a process killed mid-scan. */
 function crashingStore(store: Store, healthyWrites: number): Store {
@@ -55,6 +55,31 @@ describe('the scan under Partner Center throttling', () => {
       // Every 429 was followed by a wait of exactly the Retry-After the sandbox sent.
       expect([...sleeps].sort((a, b) => a - b)).toEqual(throttled.map((entry) => entry.retryAfterSeconds * 1000).sort((a: number, b: number) => a - b));
       expect(Math.min(...lowestLimits)).toBe(1);
+    } finally {
+      await setup.close();
+    }
+  });
+});
+
+describe('the scan against a sandbox whose qualifications answer 404 or 403', () => {
+  it.each([
+    ['notFound', 404],
+    ['forbidden', 403],
+  ] as const)('qualificationsAnswer %s: every Kaizala subscription is still listed, education unknown and why, summary counts partial rows', async (answer, status) => {
+    const setup = await setUpSandboxScan({ sandbox: { knobs: { qualificationsAnswer: answer } } });
+    try {
+      const summary = await setup.scanner().findExpiringSubscriptions();
+      const rows = await storedRows(setup.store);
+      const inSandbox = await kaizalaInSandbox(setup.sandbox);
+      expect(rows.map((row) => row.subscriptionId).sort()).toEqual(inSandbox.map((sub) => sub.subscriptionId).sort());
+      expect(summary.subscriptionsFound).toBe(rows.length);
+      for (const row of rows) {
+        expect(row.unknowns).toEqual(expect.arrayContaining([{ what: 'education', reason: expect.stringContaining(`qualifications unknown: Partner Center HTTP ${status}`) }]));
+      }
+      expect(summary.partial).toBe(rows.length);
+      // Only the customer nobody may read is a failure; the qualifications never fail a customer.
+      expect(summary.customersFailed).toBe(1);
+      expect(rows.filter((row) => row.review === undefined).length).toBe(rows.length - rows.filter((row) => row.customerName === 'Humongous Insurance').length);
     } finally {
       await setup.close();
     }
