@@ -1,5 +1,5 @@
 import { Locale } from './i18n';
-import { AdaptiveCard, CardProblemReporter, expandTemplate } from './render';
+import { AdaptiveCard, CardProblemReporter, expandTemplate, fitsWithoutShortening } from './render';
 import welcomeTemplate from './welcome.json';
 import helpTemplate from './help.json';
 import planCustomerTemplate from './planCustomer.json';
@@ -374,4 +374,9 @@ export function renderCard<K extends CardName>(
   onProblem?: CardProblemReporter,
 ): AdaptiveCard {
   return expandTemplate(name, TEMPLATES[name], data, locale, onProblem);
+}
+
+/** True when the card fits Teams' limit without shortening any text: a list can show fewer rows instead. */
+export function cardFitsAsIs<K extends CardName>(name: K, data: CardDataMap[K], locale: Locale): boolean {
+  return fitsWithoutShortening(TEMPLATES[name], data, locale);
 }

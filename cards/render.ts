@@ -84,6 +84,15 @@ export function expandTemplate(
   return plainCard(data);
 }
 
+/** True when the card renders, as it is (no text shortened), within Teams' limit: lets callers page instead. */
+export function fitsWithoutShortening(template: object, data: object, locale: Locale): boolean {
+  try {
+    return fitsTeams(expandOnce(template, inertDeep(data, '', Number.POSITIVE_INFINITY) as object, locale));
+  } catch {
+    return false;
+  }
+}
+
 function expandOnce(template: object, data: object, locale: Locale): AdaptiveCard {
   const root = { ...data, t: strings(locale) };
   const card = new ACData.Template(template).expand({ $root: root }) as AdaptiveCard;

@@ -1,6 +1,7 @@
 import { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { isGuid } from '../services/domain/ids';
 import { t, toLocale } from '../cards/i18n';
+import { cardFitsAsIs } from '../cards/cards';
 import { inert, TEXT_CAPS } from '../cards/literal';
 import { normalizeRequestId, type ApprovalService } from '../services/approvals';
 import type { KaizalaSubscriptions } from '../services/approvals/subscriptions';
@@ -14,6 +15,7 @@ export interface ApprovalCommandsDeps {
 }
 
 const HISTORY_ENTRIES_SHOWN = 50;
+const HISTORY_ENTRIES_MIN = 5;
 
 /** `history <customer>` (the audit trail) and `withdraw <request id>` (the requester takes a request back). */
 export function approvalCommandsModule(deps: ApprovalCommandsDeps): CommandModule {
@@ -47,7 +49,12 @@ async function showHistory(deps: ApprovalCommandsDeps, query: string, step: Wate
   const { entries, total } = await deps.approvals.history(customerId, HISTORY_ENTRIES_SHOWN);
   if (knownName === '' && total === 0) return reply(t(locale, 'histNoMatch', { query: query.slice(0, 100) }));
   const customerName = knownName || entries[0]?.customerName || query;
-  await step.context.sendActivity(cardActivity('approvalHistory', historyCard(customerName, entries, total, locale), locale));
+  // Long reasons make long entries: show fewer of the newest rather than cut every text to fit Teams' size.
+  let shown = entries;
+  while (shown.length > HISTORY_ENTRIES_MIN && !cardFitsAsIs('approvalHistory', historyCard(customerName, shown, total, locale), locale)) {
+    shown = shown.slice(0, Math.max(HISTORY_ENTRIES_MIN, Math.floor(shown.length * 0.7)));
+  }
+  await step.context.sendActivity(cardActivity('approvalHistory', historyCard(customerName, shown, total, locale), locale));
   return step.endDialog();
 }
 

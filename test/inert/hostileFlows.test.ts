@@ -174,6 +174,32 @@ describe('issue 9 item 4: `${` in data never breaks a card or loses an alert', (
   });
 });
 
+describe('history of a customer with many long reject reasons', () => {
+  it('shows fewer of the newest entries, each reason whole, rather than a card Teams would refuse', async () => {
+    const w = approvalWorld(openSqliteStore(IN_MEMORY));
+    const contoso = subscriptionRow({ customerId: 'c0000000-0000-4000-8000-000000000001', customerName: 'Contoso Ltd' });
+    await seedSubscription(w.store, contoso);
+    w.directory.set(contoso.tenantId, makeUsers('a', 20));
+    for (let i = 0; i < 30; i++) {
+      const outcome = await w.approvals.requestMigration(
+        { customerId: contoso.customerId, subscriptionId: contoso.subscriptionId, planId: 'o365-e1', quantity: 20, userIds: 'all' },
+        { aadObjectId: ALEX.aadObjectId, name: ALEX.name },
+        'en-US',
+      );
+      if (outcome.kind !== 'requested') throw new Error(outcome.problem);
+      const reason = `Reason ${String(i).padStart(2, '0')} ${'budget '.repeat(68)}`.trim();
+      await w.approvals.decide({ requestId: outcome.request.id, version: 1, actor: { aadObjectId: MEGAN.aadObjectId, name: MEGAN.name }, decision: 'reject', reason });
+    }
+    const alex = new Conversation(wizardBot(w));
+    const reply = await alex.say('history Contoso Ltd');
+    const shown = /Newest entries: (\d+) \/ 60/.exec(reply);
+    expect(shown).not.toBeNull();
+    expect(Number(shown?.[1])).toBeLessThan(50);
+    expect(reply).toContain(`Reason 29 ${'budget '.repeat(68)}`.trim());
+    expect(reply.length * 2).toBeLessThanOrEqual(TEAMS_CARD_LIMITS.utf16Bytes);
+  });
+});
+
 describe('issue 9 item 5: text replies never render a customer’s markup', () => {
   it('assign, unassign and my customers reply with every hostile name inert', async () => {
     const store = openSqliteStore(IN_MEMORY);
