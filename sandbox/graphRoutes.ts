@@ -1,7 +1,8 @@
 import { GRAPH_BASE_PATH, type ApiContext, type ApiResult, type ApiRoute } from './apiTypes';
 import { skuById } from './catalog';
 import { GraphError, graphErrorBody } from './errors';
-import { asRecord, isGuid } from './input';
+import { z } from 'zod';
+import { asRecord, lowerGuid, read } from './input';
 import { capabilityStatusOf, changeUserLicenses, LicenseChangeError, tenantSkuUsage, type LicenseProblem, type SkuUsage } from './licenses';
 import type { CustomerRecord, LicenseAssignment, UserRecord } from './model';
 import { DEFAULT_USER_PROPERTIES, parseSelect, parseUserFilter } from './graphQuery';
@@ -162,24 +163,20 @@ function invalidProperty(name: string): GraphError {
   return new GraphError(400, 'Request_BadRequest', `Invalid value specified for property '${name}' of resource 'User'.`);
 }
 
+/** assignLicense's `addLicenses`: SKU ids and disabled plans are GUIDs (any case, kept lower-case). */
+const ADD_LICENSES = z.array(
+  z.object({ skuId: lowerGuid, disabledPlans: z.array(lowerGuid).nullish() }).transform(({ skuId, disabledPlans }) => ({ skuId, disabledPlans: disabledPlans ?? [] })),
+);
+/** assignLicense's `removeLicenses`: SKU ids. */
+const REMOVE_LICENSES = z.array(lowerGuid);
+
 function assignLicense(ctx: ApiContext): ApiResult {
   const tenant = tenantOf(ctx);
   const body = asRecord(ctx.body);
-  const addLicenses = body?.addLicenses;
-  const removeLicenses = body?.removeLicenses;
-  if (!Array.isArray(addLicenses)) throw invalidProperty('addLicenses');
-  if (!Array.isArray(removeLicenses)) throw invalidProperty('removeLicenses');
-  const add = addLicenses.map((item) => {
-    const record = asRecord(item);
-    if (!isGuid(record?.skuId)) throw invalidProperty('addLicenses');
-    const disabledPlans = record.disabledPlans ?? [];
-    if (!Array.isArray(disabledPlans) || !disabledPlans.every(isGuid)) throw invalidProperty('addLicenses');
-    return { skuId: record.skuId.toLowerCase(), disabledPlans: disabledPlans.map((plan) => plan.toLowerCase()) };
-  });
-  const remove = removeLicenses.map((skuId) => {
-    if (!isGuid(skuId)) throw invalidProperty('removeLicenses');
-    return skuId.toLowerCase();
-  });
+  const add = read(ADD_LICENSES, body?.addLicenses);
+  if (!add) throw invalidProperty('addLicenses');
+  const remove = read(REMOVE_LICENSES, body?.removeLicenses);
+  if (!remove) throw invalidProperty('removeLicenses');
   const user = findUser(ctx);
   const partial = ctx.fault.partialLicenses;
   let change;

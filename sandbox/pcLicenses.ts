@@ -1,7 +1,8 @@
 import type { ApiContext, ApiResult, ApiRoute } from './apiTypes';
 import { skuById } from './catalog';
 import { PartnerCenterError } from './errors';
-import { asRecord, asString, isGuid } from './input';
+import { z } from 'zod';
+import { asRecord, asString, lowerGuid, read } from './input';
 import { changeUserLicenses, LicenseChangeError, tenantSkuUsage, type LicenseProblem } from './licenses';
 import type { UserRecord } from './model';
 import { pageOf, readPageRequest } from './paging';
@@ -139,20 +140,24 @@ function readSkuList(value: unknown, name: string): unknown[] {
   return value;
 }
 
+/** One of `licensesToAssign`: a GUID SKU id; excluded plans that are not GUIDs are ignored, as Partner Center does. */
+const LICENSE_TO_ASSIGN = z
+  .object({ skuId: lowerGuid, excludedPlans: z.unknown().optional() })
+  .transform(({ skuId, excludedPlans }) => ({ skuId, disabledPlans: Array.isArray(excludedPlans) ? excludedPlans.flatMap((plan) => read(lowerGuid, plan) ?? []) : [] }));
+
 function licenseUpdates(ctx: ApiContext): ApiResult {
   const customer = customerOf(ctx);
   const user = findUser(ctx);
   const body = asRecord(ctx.body) ?? {};
   const add = readSkuList(body.licensesToAssign, 'licensesToAssign').map((item) => {
-    const record = asRecord(item);
-    const skuId = asString(record?.skuId);
-    if (!isGuid(skuId)) throw new PartnerCenterError(400, 800002, 'Invalid request input: licensesToAssign[].skuId.');
-    const excluded = Array.isArray(record?.excludedPlans) ? record.excludedPlans.filter(isGuid) : [];
-    return { skuId: skuId.toLowerCase(), disabledPlans: excluded.map((plan) => plan.toLowerCase()) };
+    const assignment = read(LICENSE_TO_ASSIGN, item);
+    if (!assignment) throw new PartnerCenterError(400, 800002, 'Invalid request input: licensesToAssign[].skuId.');
+    return assignment;
   });
-  const remove = readSkuList(body.licensesToRemove, 'licensesToRemove').map((skuId) => {
-    if (!isGuid(skuId)) throw new PartnerCenterError(400, 800002, 'Invalid request input: licensesToRemove[].');
-    return skuId.toLowerCase();
+  const remove = readSkuList(body.licensesToRemove, 'licensesToRemove').map((item) => {
+    const skuId = read(lowerGuid, item);
+    if (skuId === undefined) throw new PartnerCenterError(400, 800002, 'Invalid request input: licensesToRemove[].');
+    return skuId;
   });
   if (add.length === 0 && remove.length === 0) {
     throw new PartnerCenterError(400, 800002, 'Invalid request input: nothing to assign or remove.');
