@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { RunningSandbox } from '../../sandbox/server';
 import { BUSINESS_BASIC_ITEM, BUSINESS_BASIC_SKU, makeCustomer, SandboxClient, startTestSandbox, type Json } from './support';
 
@@ -225,5 +226,80 @@ describe('catalog and eligibility', () => {
     await client.admin('PUT', '/knobs', { educationChannel: 'nce' });
     expect(placed.status).toBe(201);
     expect(placed.body.status).toBe('pending');
+  });
+});
+
+describe('suites with and without Teams, by market', () => {
+  const E1_WITH_TEAMS = 'SBXO365E1001:0001:SBXAVO365E11';
+  const E1_EEA = 'SBXO365E1EE1:0001:SBXAVO365E1E';
+  const E1_NO_TEAMS = 'SBXO365E1NT1:0001:SBXAVO365E1N';
+  const TEAMS_EEA = 'SBXTEAMSEEA1:0001:SBXAVTEAMSEE';
+
+  async function customerIn(country: string, extras?: unknown[]): Promise<string> {
+    const created = await client.admin('POST', '/customers', {
+      companyName: `Market ${randomUUID().slice(0, 8)}`,
+      country,
+      users: 4,
+      kaizala: [{ endInDays: 30 }],
+      kaizalaHolderShare: 1,
+      extras,
+    });
+    return created.body.customer.id as string;
+  }
+
+  const cartOf = (lines: Array<{ catalogItemId: string; billingCycle?: string; termDuration?: string }>, cart: Record<string, unknown> = {}) => ({
+    ...cart,
+    lineItems: lines.map((item, id) => ({ id, quantity: 4, billingCycle: 'monthly', termDuration: 'P1Y', ...item })),
+  });
+
+  test('the EEA catalog lists the EEA suites and Teams EEA, not the worldwide "(no Teams)" ones, and the reverse elsewhere', async () => {
+    const titles = async (country: string) =>
+      (await client.pc('GET', `/products?country=${country}&targetView=OnlineServices`)).body.items.map((item: Json) => item.title as string);
+    const de = await titles('DE');
+    expect(de).toEqual(expect.arrayContaining(['Office 365 E1 EEA (no Teams)', 'Microsoft Teams EEA']));
+    expect(de).not.toContain('Office 365 E1 (no Teams)');
+    expect(de).not.toContain('Microsoft Teams Enterprise');
+    const us = await titles('US');
+    expect(us).toEqual(expect.arrayContaining(['Office 365 E1 (no Teams)', 'Microsoft Teams Enterprise']));
+    expect(us).not.toContain('Office 365 E1 EEA (no Teams)');
+  });
+
+  test('a new customer in the EEA cannot buy a suite with Teams; one already holding such a suite can', async () => {
+    const fresh = await customerIn('DE');
+    const refused = await client.pc('POST', `/customers/${fresh}/carts`, { body: cartOf([{ catalogItemId: E1_WITH_TEAMS }]) });
+    expect(refused.body.lineItems[0].error).toMatchObject({ errorCode: 10006 });
+    const existing = await customerIn('DE', [{ partNumber: 'SPE_E3', quantity: 5, holders: 2 }]);
+    const allowed = await client.pc('POST', `/customers/${existing}/carts`, { body: cartOf([{ catalogItemId: E1_WITH_TEAMS }]) });
+    expect(allowed.body.lineItems[0].error).toBeUndefined();
+  });
+
+  test('an item of another market is not valid in this customer\'s cart', async () => {
+    const customer = await customerIn('FR');
+    const cart = await client.pc('POST', `/customers/${customer}/carts`, { body: cartOf([{ catalogItemId: E1_NO_TEAMS }]) });
+    expect(cart.body.lineItems[0].error).toMatchObject({ errorCode: 10001 });
+  });
+
+  test('a line asking for a term the availability does not offer is refused; the offered one is bought', async () => {
+    const customer = await customerIn('DE');
+    const availability = await client.pc('GET', '/products/SBXTEAMSEEA1/skus/0001/availabilities?country=DE');
+    expect(availability.body.items[0].terms.map((term: Json) => `${term.duration}/${term.billingCycle}`)).toEqual(['P1M/monthly', 'P1Y/monthly']);
+    const annual = await client.pc('POST', `/customers/${customer}/carts`, { body: cartOf([{ catalogItemId: TEAMS_EEA, billingCycle: 'annual' }]) });
+    expect(annual.body.lineItems[0].error).toMatchObject({ errorCode: 10010 });
+    const offered = await client.pc('POST', `/customers/${customer}/carts`, { body: cartOf([{ catalogItemId: TEAMS_EEA, termDuration: 'P1M' }]) });
+    expect(offered.body.lineItems[0].error).toBeUndefined();
+  });
+
+  test('a suite and its Teams standalone check out as one order; the cart-level attestation is recorded', async () => {
+    const customer = await customerIn('AT');
+    const cart = await client.pc('POST', `/customers/${customer}/carts`, {
+      body: cartOf([{ catalogItemId: E1_EEA }, { catalogItemId: TEAMS_EEA }], { PartnerOnRecordAttestationAccepted: true }),
+    });
+    expect(cart.status).toBe(201);
+    const checkout = await client.pc('POST', `/customers/${customer}/carts/${cart.body.id}/checkout`);
+    expect(checkout.body.orders).toHaveLength(1);
+    expect(checkout.body.orders[0].lineItems.map((item: Json) => item.offerId)).toEqual([E1_EEA, TEAMS_EEA]);
+    const entries = (await client.admin('GET', `/ledger?customerId=${customer}`)).body.entries as Json[];
+    const created = entries.flatMap((entry) => entry.changes as Json[]).find((change) => change.kind === 'cart' && change.before === null);
+    expect(created).toMatchObject({ partnerOnRecordAttestationAccepted: true });
   });
 });
