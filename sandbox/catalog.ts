@@ -66,6 +66,8 @@ const KAIZALA_O365_P3 = plan('aebd3021-9f8f-4bf8-bbe3-0ed2f4f047a1', 'KAIZALA_O3
 const EXCHANGE_S_STANDARD = plan('9aaf7827-d63c-4b61-89c3-182f06f82e5c', 'EXCHANGE_S_STANDARD');
 const EXCHANGE_S_ENTERPRISE = plan('efb87545-963c-4e0d-99df-69c6916d9eb0', 'EXCHANGE_S_ENTERPRISE');
 const EXCHANGE_S_DESKLESS = plan('4a82b400-a79f-41a4-b4e2-e94f5787b113', 'EXCHANGE_S_DESKLESS');
+/** Hidden plumbing many standalone SKUs carry (Stream, Intune Device, Power Automate …): no mailbox. */
+const EXCHANGE_S_FOUNDATION = plan('113feb6c-3fe4-4440-bddc-54d774bf0318', 'EXCHANGE_S_FOUNDATION');
 const TEAMS1 = plan('57ff2da0-773e-42df-b2af-ffb7a2317929', 'TEAMS1');
 const SHAREPOINTSTANDARD = plan('c7699d2e-19aa-44de-8edf-1736da088ca1', 'SHAREPOINTSTANDARD');
 const SHAREPOINTENTERPRISE = plan('5dbe027f-2339-4123-9542-606e4d348a72', 'SHAREPOINTENTERPRISE');
@@ -127,7 +129,8 @@ const DRAFTS: SkuDraft[] = [
     skuPartNumber: KAIZALA_SKU_PART_NUMBER,
     title: KAIZALA_OFFER_NAME,
     segment: 'commercial',
-    servicePlans: [KAIZALA_STANDALONE],
+    // The variant the bot must not mistake for a suite: whether the real SKU carries EXCHANGE_S_FOUNDATION is unpublished.
+    servicePlans: [KAIZALA_STANDALONE, EXCHANGE_S_FOUNDATION],
     legacyOfferId: KAIZALA_OFFER_ID,
     unitPriceUsd: 3,
   }),

@@ -44,7 +44,8 @@ const LEGACY_SUBSCRIPTION: ShapeSpec = {
   links: { offer: LINK, self: LINK },
   productType: 'absent',
   termDuration: 'absent',
-  billingCycle: 'absent',
+  // get-a-list-of-subscriptions shows a legacy item with billingCycle "monthly" and no termDuration.
+  billingCycle: 'string',
   cancellationAllowedUntilDate: 'absent',
   refundableQuantity: 'absent',
 };
@@ -208,6 +209,13 @@ describe('sandbox responses match the documented shapes (docs/partner-center.md)
     expect(subscription.links?.self?.uri).toBe(`/customers/${cohoWinery}/subscriptions/${subscription.id}`);
   });
 
+  it("§6 the legacy Kaizala offer's product.id is the Entra SKU id its subscription provisions (get-an-offer-by-id)", async () => {
+    const kaizala = (await harness.partnerCenter.listSubscriptions(cohoWinery)).find((item) => /kaizala/i.test(item.offerName));
+    const offer = await harness.partnerCenter.getOffer(kaizala?.offerId as string, 'US');
+    expect(offer).toMatchObject({ id: kaizala?.offerId, product: { id: expect.any(String), unit: 'Licenses' }, attributes: { objectType: 'Offer' } });
+    expect(offer.product?.id.toLowerCase()).toBe(KAIZALA_SKU);
+  });
+
   it('§4.2 an NCE subscription carries PRODUCT:SKU:AVAILABILITY and the NCE fields', async () => {
     const contoso = await harness.admin.customerNamed('Contoso Ltd');
     const nce = (await harness.partnerCenter.listSubscriptions(contoso)).find((item) => NCE_CATALOG_ITEM.test(item.offerId));
@@ -238,6 +246,8 @@ describe('sandbox responses match the documented shapes (docs/partner-center.md)
     }
     const kaizala = skus.find((sku) => sku.productSku.id.toLowerCase() === KAIZALA_SKU);
     expect(kaizala?.productSku.skuPartNumber).toBe('KAIZALA_PRO_SANDBOX_PLACEHOLDER');
+    // The sandbox plays the variant the bot must not take for a suite: Kaizala next to hidden Exchange plumbing.
+    expect(kaizala?.servicePlans.map((plan) => plan.serviceName).sort()).toEqual(['EXCHANGE_S_FOUNDATION', 'KAIZALA_STANDALONE']);
 
     const users = await harness.partnerCenter.listUsers(cohoWinery);
     expect(eachShapeProblems(users, PC_USER)).toEqual([]);
