@@ -218,6 +218,27 @@ describe('issue 9 item 5: text replies never render a customer’s markup', () =
     expect((list.text ?? '').split('\n')).toHaveLength(customers.length + 1);
   });
 
+  it('history and withdraw echo hostile queries and customer names inertly', async () => {
+    const w = approvalWorld(openSqliteStore(IN_MEMORY));
+    for (const [i, text] of HOSTILE_TEXTS.entries()) {
+      await seedSubscription(w.store, subscriptionRow({ customerId: `c0000000-0000-4000-8000-0000000000${String(i).padStart(2, '0')}`, customerName: `Shared ${text}` }));
+    }
+    const alex = new Conversation(wizardBot(w));
+    for (const turn of ['history Shared', ...HOSTILE_TEXTS.map((text) => `history ${text}`), ...HOSTILE_TEXTS.map((text) => `withdraw ${text}`)]) {
+      const reply = await alex.say(turn);
+      expect({ turn: turn.slice(0, 50), active: activePart(reply, { multiline: true }) }).toEqual({ turn: turn.slice(0, 50), active: undefined });
+      expect(reply.length).toBeLessThan(3000);
+    }
+  });
+
+  it('an unknown command is echoed inertly', async () => {
+    const say = chat([]);
+    for (const text of HOSTILE_TEXTS) {
+      const [reply] = await say(text);
+      expect(activePart(reply.text ?? '')).toBeUndefined();
+    }
+  });
+
   it('the scan summary names customers that could not be read, and their error text, inertly', () => {
     const failures = HOSTILE_TEXTS.slice(0, 5).map((customerName, i) => ({ customerId: `c${i}`, customerName, kind: 'error' as const, reason: HOSTILE_TEXTS[(i + 5) % HOSTILE_TEXTS.length] }));
     const summary = { durationMs: 1000, customersTotal: 9, customersScanned: 4, customersFailed: 5, subscriptionsFound: 1, needsReview: 0, partial: 0, discoveryTestFailed: 0, byUrgency: emptyUrgencyCounts(), urgent: 0, failures } as unknown as ScanSummary;
