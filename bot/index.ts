@@ -1,10 +1,4 @@
-import {
-  CloudAdapter,
-  ConfigurationBotFrameworkAuthentication,
-  ConversationState,
-  INVOKE_RESPONSE_KEY,
-  TurnContext,
-} from 'botbuilder';
+import { ConversationState, INVOKE_RESPONSE_KEY, TurnContext } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
 import * as os from 'node:os';
 import { t, toLocale } from '../cards/i18n';
@@ -33,6 +27,7 @@ import { createAlertInvokeHandlers } from './alertHandlers';
 import { createApprovalHandlers } from './approvalHandlers';
 import { peopleFromConversations, TeamsApprovalNotifier } from './approvalNotifier';
 import { Backend, connectBackend } from './backend';
+import { createBotAdapter } from './botAuthentication';
 import { Config, ConfigError, environmentWithDotEnv, loadConfig } from './config';
 import { createHttpServer, listen } from './httpServer';
 import { errorResponse, mergeActionTables } from './invokes';
@@ -59,11 +54,17 @@ export interface RunningBot {
 /** How often pending approval requests are checked for expiry. */
 const EXPIRY_SWEEP_INTERVAL_MS = 15 * 60_000;
 
+/** Test seams of the front door; production uses Microsoft's endpoints. */
+export interface StartOptions {
+  /** Where the Bot Framework OpenID metadata is (tests serve their own signing keys, or an endpoint that fails). */
+  openIdMetadataUrl?: string;
+}
+
 /**
  * The one composition root: config → store → Partner Center backend → Teams adapter and messenger → use cases
  * (scan, alerts, approvals, migration runs) → dialogs and card actions → bot → HTTP server.
  */
-export async function startBot(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningBot> {
+export async function startBot(config: Config, logger: Logger = createLogger(config.logLevel), options: StartOptions = {}): Promise<RunningBot> {
   // Read before anything is opened, so a broken price list stops startup with nothing half-started.
   const prices = config.approvals.priceListPath
     ? { list: PriceList.load(config.approvals.priceListPath), market: config.partnerCenter.country }
@@ -74,14 +75,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
   const instanceId = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const timeZone = config.alerts.timeZone;
 
-  const adapter = new CloudAdapter(
-    new ConfigurationBotFrameworkAuthentication({
-      MicrosoftAppId: config.bot.appId,
-      MicrosoftAppPassword: config.bot.appPassword,
-      MicrosoftAppType: config.bot.appType,
-      MicrosoftAppTenantId: config.bot.appTenantId,
-    }),
-  );
+  const adapter = createBotAdapter({ ...config.bot, openIdMetadataUrl: options.openIdMetadataUrl });
   const conversationState = new ConversationState(new StoreBackedStorage(store));
   const conversations = new ConversationReferences(store);
   const messenger = new TeamsProactiveMessenger({ adapter, botAppId: config.bot.appId, conversations, store, logger });
@@ -211,6 +205,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     readiness: [{ name: 'storage', check: () => store.ping() }, backend.readiness],
     version: packageJson.version,
     logger,
+    localMode: config.bot.localMode,
   });
   const url = await listen(server, config.port, config.host);
   const scanSchedule = startScanSchedule({ schedule: config.alerts.schedule, timeZone, scans: scanRunner, alerts: alertScheduler, logger });
