@@ -159,6 +159,7 @@ export async function openScanCli(settings: ScanCliSettings): Promise<OpenScanCl
     limiter: backend.limiter,
     logger,
     timeZone: settings.timeZone,
+    country: settings.partnerCenter.country,
   });
   const runner = new ScanRunner({ scanner, logger, leases: new LeaseManager(store), owner: `scan-cli-${process.pid}` });
   return {

@@ -210,6 +210,33 @@ describe('PartnerCenterClient users', () => {
   });
 });
 
+describe('PartnerCenterClient single user and offer', () => {
+  it('reads one customer user with the App+User token, usageLocation absent when unset', async () => {
+    const { client, requests } = await setUp(() => json(200, { id: 'u1', userPrincipalName: 'u1@x.test', state: 'active', attributes: { objectType: 'CustomerUser' } }));
+    const user = await client.getUser('c1', 'u1');
+    expect(user).toMatchObject({ id: 'u1', userPrincipalName: 'u1@x.test' });
+    expect(user.usageLocation).toBeUndefined();
+    expect(requests[0]).toMatchObject({ path: '/v1/customers/c1/users/u1', headers: expect.objectContaining({ authorization: `Bearer ${USER_TOKEN}` }) });
+  });
+
+  it("reads a legacy offer by id and country with the app token; product.id is the Entra SKU id", async () => {
+    const { client, requests } = await setUp(() =>
+      json(200, {
+        id: '2828BE95-46BA-4F91-B2FD-0BEF192ECF60',
+        name: 'Exchange Online Archiving for Exchange Online',
+        product: { id: 'EE02FD1B-340E-4A4B-B355-4A514E4C8943', name: 'Exchange Online Archiving for Exchange Online', unit: 'Licenses' },
+        unitType: 'Licenses',
+        attributes: { objectType: 'Offer' },
+      }),
+    );
+    const offer = await client.getOffer('2828BE95-46BA-4F91-B2FD-0BEF192ECF60', 'DE');
+    expect(offer.product?.id).toBe('EE02FD1B-340E-4A4B-B355-4A514E4C8943');
+    expect(requests[0].path).toBe('/v1/offers/2828BE95-46BA-4F91-B2FD-0BEF192ECF60');
+    expect(requests[0].query.get('country')).toBe('DE');
+    expect(requests[0].headers.authorization).toBe(`Bearer ${APP_TOKEN}`);
+  });
+});
+
 describe('PartnerCenterClient suspend and reactivate', () => {
   /** A subscription whose ETag changes on every write; `before` can script replies ahead of the normal logic. */
   function subscriptionServer(initial: Subscription, before?: (request: RecordedRequest, state: { sub: Subscription; patches: number }) => Reply | undefined) {

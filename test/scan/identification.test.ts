@@ -260,9 +260,10 @@ describe('scanning one customer', () => {
     tenant.qualificationsError = apiError('partnerCenter', 404, '600', 'not found');
     const backend = new FakeBackend([tenant]);
     const scanner = new CustomerScanner({ partnerCenter: backend.partnerCenter, graph: backend.graph, calendar, reuseWithinMs: 86_400_000 });
-    const previous = { ...(await scan(kaizalaTenant(ID, 'Bellows College'))).result } as { rows?: Array<Record<string, unknown>> };
-    // Identified two days ago: too old to reuse, so the qualifications are read again (and fail).
-    const previousRows = (previous.rows ?? []).map((row) => ({ ...row, education: true, identifiedAt: '2026-11-21T10:00:00Z' })) as never[];
+    const { result: earlier } = await scan(kaizalaTenant(ID, 'Bellows College'));
+    if (earlier.kind !== 'scanned') throw new Error('expected rows');
+    // Approved then, identified two days ago: too old to reuse, so the qualifications are read again (and fail).
+    const previousRows = earlier.rows.map((row) => ({ ...row, education: true, identifiedAt: '2026-11-21T10:00:00Z' }));
     const result = await scanner.scan({ customer: tenant.customer, previousRows, migrating: new Set(), now });
     if (result.kind !== 'scanned') throw new Error('expected rows');
     expect(result.rows[0]).toMatchObject({ education: true, unknowns: [{ what: 'education', reason: expect.stringContaining('offered as the last scan found them') }] });
