@@ -1,6 +1,6 @@
 import {
   customerFacts,
-  findPlan,
+  planFor,
   isEligible,
   planLines,
   seatLimits,
@@ -106,8 +106,8 @@ const claimKey = (customerId: string, subscriptionId: string) => `activeRequest:
  * the decision and its effects are one unit. Cleared once delivered; the sweep retries what is left.
  */
 interface PendingEffects {
-  /** The audit row under a key fixed at decision time: a retry finds it written and never adds a second one. */
-  audit?: { key: string; entry: AuditEntry };
+  /** Audit rows under keys fixed when the change was made: a retry finds them written and never adds a second one. */
+  audits?: { key: string; entry: AuditEntry }[];
   /** The approvers' cards still show the request as it was. */
   cards?: true;
   /** The requester has not been told yet. */
@@ -222,10 +222,15 @@ export class ApprovalService {
     };
     const holder = await this.claimSubscription(request);
     if (holder !== undefined) return { kind: 'refused', problem: 'alreadyMigrating', activeRequestId: holder };
-    await this.deps.store.insert('requests', request.id, request);
-    await this.record(request, 'requested', requester, { plan: request.plan.title, quantity: request.quantity, users: request.userIds.length });
+    // The request and its audit row are one unit too: the row travels with the insert until it is written.
+    const entry = this.auditEntry(request, 'requested', requester, { plan: request.plan.title, quantity: request.quantity, users: request.userIds.length });
+    const pending: PendingEffects = { audits: [{ key: this.audit.keyFor(entry), entry }], since: now.toISOString(), failures: 0 };
+    await this.deps.store.insert<StoredRequest>('requests', request.id, { ...request, pending });
 
     const approversReached = await this.sendToApprovers(request, recipients);
+    await this.deliver(request.id).catch((error: unknown) =>
+      this.deps.logger.warn('Could not write the audit row yet; it stays pending', { requestId: request.id, error: String(error) }),
+    );
     this.deps.logger.info('Migration requested', { requestId: request.id, customerId: request.customerId, approversReached });
     return { kind: 'requested', request, approversReached };
   }
@@ -326,7 +331,8 @@ export class ApprovalService {
     const entry = this.auditEntry(next, next.status, actor, details);
     const audit = { key: this.audit.keyFor(entry), entry };
     const pending: PendingEffects = {
-      audit,
+      // The request's own row may still be unwritten (its delivery failed): it stays pending, before this one.
+      audits: [...(item.value.pending?.audits ?? []), audit],
       cards: true,
       // Requesters who withdraw see the result on their own card at once.
       ...(next.status !== 'withdrawn' ? { requester: true as const } : {}),
@@ -342,9 +348,11 @@ export class ApprovalService {
     }
     this.deps.logger.info(`Migration request ${next.status}`, { requestId: next.id, version: next.version, actor: actor?.aadObjectId });
     // History shows the decision at once; if this write fails, the delivery below (or the sweep) writes it.
-    await this.audit.recordOnce(audit.key, audit.entry).catch((error: unknown) =>
-      this.deps.logger.warn('Could not write the audit row yet; it stays pending', { requestId: next.id, error: String(error) }),
-    );
+    for (const row of pending.audits ?? []) {
+      await this.audit.recordOnce(row.key, row.entry).catch((error: unknown) =>
+        this.deps.logger.warn('Could not write the audit row yet; it stays pending', { requestId: next.id, error: String(error) }),
+      );
+    }
     if (next.status !== 'approved') {
       // A claim left behind is taken over by the next request for the subscription (claimSubscription).
       await this.releaseClaim(next).catch((error: unknown) =>
@@ -371,13 +379,17 @@ export class ApprovalService {
       if (!item || !pending) return 'nothing';
       const request = publicRequest(item.value);
 
-      const auditWritten = pending.audit === undefined || (await this.attempt('write the audit row', request, () => this.audit.recordOnce(pending.audit!.key, pending.audit!.entry)));
+      const unwritten: { key: string; entry: AuditEntry }[] = [];
+      for (const row of pending.audits ?? []) {
+        if (!(await this.attempt('write the audit row', request, () => this.audit.recordOnce(row.key, row.entry)))) unwritten.push(row);
+      }
+      const auditWritten = unwritten.length === 0;
       const cardsUpdated = pending.cards === undefined || (await this.updateCards(request));
       const requesterTold = pending.requester === undefined || (await this.attempt('tell the requester', request, () => this.deps.notifier.tellRequester(request)));
 
       const failures = pending.failures + 1;
       const left: PendingEffects = {
-        ...(auditWritten ? {} : { audit: pending.audit }),
+        ...(auditWritten ? {} : { audits: unwritten }),
         ...(cardsUpdated ? {} : { cards: true as const }),
         ...(requesterTold ? {} : { requester: true as const }),
         since: pending.since,
@@ -453,21 +465,27 @@ export class ApprovalService {
       }
       const { aadObjectId, message } = result.value;
       const record: ApprovalMessageRecord = { requestId: request.id, approver, aadObjectId, message, sentAt: this.now().toISOString() };
-      await this.deps.store.upsert('approvals', `${request.id}/${aadObjectId.toLowerCase()}`, record);
       reached++;
+      try {
+        await this.deps.store.upsert('approvals', `${request.id}/${aadObjectId.toLowerCase()}`, record);
+      } catch (error) {
+        // The card is out and the request stands; only later updates of this one card are lost.
+        this.deps.logger.warn('Could not remember an approval card; it will not be updated', { requestId: request.id, approver, error: String(error) });
+      }
     }
     return reached;
   }
 
   private async checkDraft(draft: MigrationDraft, subscription: ExpiringSubscription) {
-    const plan = findPlan(draft.planId);
-    if (!plan) return 'ineligiblePlan' as const;
-    const [users, seatsBySku] = await Promise.all([
+    const [users, seatsBySku, market] = await Promise.all([
       this.deps.directory.kaizalaUsers(subscription.tenantId, subscription.skuId, subscription.education),
       this.deps.directory.seatsBySku(subscription.tenantId),
+      this.deps.directory.market?.(subscription.customerId),
     ]);
-    const facts = customerFacts(subscription.education, users, seatsBySku);
-    if (!isEligible(plan, facts)) return 'ineligiblePlan' as const;
+    const facts = customerFacts(subscription.education, users, seatsBySku, market);
+    // The plan as this customer can buy it (suite variant by market and tenant, with its Teams line), checked again.
+    const plan = planFor(draft.planId, facts);
+    if (!plan || !isEligible(plan, facts)) return 'ineligiblePlan' as const;
     const wanted = new Set(draft.userIds === 'all' ? users.map((user) => user.id) : draft.userIds);
     const moving = users.filter((user) => wanted.has(user.id));
     if (moving.length !== wanted.size) return 'unknownUsers' as const;
@@ -514,10 +532,6 @@ export class ApprovalService {
       // Another request took the claim over meanwhile: it is not ours to release any more.
       if (!(error instanceof StoreConflictError)) throw error;
     }
-  }
-
-  private record(request: MigrationRequest, action: string, actor: Person | undefined, details: Record<string, string | number>): Promise<void> {
-    return this.audit.record(this.auditEntry(request, action, actor, details));
   }
 
   private auditEntry(request: MigrationRequest, action: string, actor: Person | undefined, details: Record<string, string | number>): AuditEntry {

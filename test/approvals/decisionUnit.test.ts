@@ -168,7 +168,7 @@ describe('a decision, its notifications and its audit row are one unit', () => {
     expect(await w.decisionRows(request.id)).toEqual([]);
     // The notifications went out; only the audit row is left, with the decision.
     expect(bot.notifier.told.map((r) => r.status)).toEqual(['approved']);
-    expect(await w.pendingOf(request.id)).toEqual(expect.objectContaining({ audit: expect.anything() }));
+    expect(await w.pendingOf(request.id)).toEqual(expect.objectContaining({ audits: [expect.objectContaining({ entry: expect.objectContaining({ action: 'approved' }) })] }));
     expect(await w.pendingOf(request.id)).not.toHaveProperty('requester');
 
     w.store.auditFailing = false;
@@ -179,6 +179,29 @@ describe('a decision, its notifications and its audit row are one unit', () => {
     expect(rows).toEqual([expect.objectContaining({ action: 'approved', actor: person(MEGAN), at: '2026-05-21T09:00:00.000Z' })]);
     expect(await w.pendingOf(request.id)).toBeUndefined();
     expect(bot.notifier.told).toHaveLength(1);
+  });
+
+  it('a request whose audit row cannot be written yet is still requested; its row comes first in history once written, even after a decision', async () => {
+    const w = await setUp();
+    const bot = w.instance();
+    w.store.auditFailing = true;
+    const request = await requestAsAlex(bot.approvals);
+    expect(await bot.approvals.getRequest(request.id)).toMatchObject({ status: 'pending', version: 1 });
+    expect(await bot.approvals.getRequest(request.id)).not.toHaveProperty('pending');
+    w.later(1000);
+    expect((await bot.approvals.decide({ requestId: request.id, version: 1, actor: person(MEGAN), decision: 'approve' })).kind).toBe('changed');
+    await bot.background.idle();
+    expect((await bot.approvals.history(CONTOSO.customerId)).total).toBe(0);
+
+    w.store.auditFailing = false;
+    w.later(AFTER_GRACE_MS);
+    expect(await bot.approvals.deliverPending()).toBe(1);
+    expect(await bot.approvals.deliverPending()).toBe(0);
+    const { entries } = await bot.approvals.history(CONTOSO.customerId);
+    expect(entries.map((e) => [e.action, e.at])).toEqual([
+      ['approved', '2026-05-21T09:00:01.000Z'],
+      ['requested', '2026-05-21T09:00:00.000Z'],
+    ]);
   });
 
   it('a decision whose process dies right after the write is delivered by another instance’s sweep', async () => {
