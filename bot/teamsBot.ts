@@ -138,7 +138,13 @@ export class KaizalaBot extends TeamsActivityHandler {
   }
 }
 
+/** Where Teams names the user's tenant: the conversation, else `channelData.tenant.id`; anything but a short string is no tenant. */
+const tenantIdField = z.string().max(100);
+const channelDataTenant = z.object({ tenant: z.object({ id: tenantIdField }) });
+
 export function tenantIdOf(context: TurnContext): string | undefined {
-  const channelData = context.activity.channelData as { tenant?: { id?: string } } | undefined;
-  return context.activity.conversation?.tenantId ?? channelData?.tenant?.id;
+  const fromConversation = tenantIdField.safeParse(context.activity.conversation?.tenantId);
+  if (fromConversation.success) return fromConversation.data;
+  const fromChannelData = channelDataTenant.safeParse(context.activity.channelData);
+  return fromChannelData.success ? fromChannelData.data.tenant.id : undefined;
 }

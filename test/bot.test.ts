@@ -120,4 +120,15 @@ describe('a bot restricted to the partner tenant', () => {
     expect(response.body).toMatchObject({ statusCode: 403, type: 'application/vnd.microsoft.error', value: { code: 'TenantNotAllowed' } });
     expect(connector.sent).toHaveLength(0);
   });
+
+  it.each([42, { id: 'x' }, null])('refuses a card action whose only tenant id is %j with a typed 403', async (id) => {
+    connector.clear();
+    const activity = executeActivity('approvalApprove', { requestId: 'MR-7K2Q9XW4PD', version: 1 }, { serviceUrl: connector.url });
+    const conversation: Record<string, unknown> = { ...activity.conversation };
+    delete conversation.tenantId;
+    const response = await postActivity(bot.url, { ...activity, conversation, channelData: { tenant: { id } } });
+    expect(response.status).toBe(403);
+    expect(response.body).toMatchObject({ statusCode: 403, type: 'application/vnd.microsoft.error', value: { code: 'TenantNotAllowed' } });
+    expect(connector.sent).toHaveLength(0);
+  });
 });
