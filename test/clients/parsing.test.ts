@@ -1,7 +1,7 @@
 import { fullJitterDelayMs, DEFAULT_RETRY_POLICY } from '../../services/http/backoff';
 import { parseErrorBody, parseErrorData } from '../../services/http/errorBody';
 import { ApiError, errorNamesOf, redactSecrets } from '../../services/http/errors';
-import { licenseErrorReason } from '../../services/migration/steps/moveLicenses';
+import { licenseErrorReason, understandFailure } from '../../services/migration/steps/moveLicenses';
 import { loggablePath } from '../../services/http/logger';
 import { headerValue, parseRetryAfterHeader, parseTryAgainMessage } from '../../services/http/retryAfter';
 import { buildUrl, resolveLink } from '../../services/partnerCenter/links';
@@ -62,11 +62,13 @@ const DOCUMENTED_NO_SEATS = {
   source: 'PartnerFD',
 };
 
-function licenseError(body: Record<string, unknown>, status = 400): ApiError {
+/** As ApiHttp would build it; `retryable` is what ApiHttp decided from the status and `isRetryable`. */
+function licenseError(body: Record<string, unknown>, status = 400, retryable = false): ApiError {
   const parsed = parseErrorBody(status, body);
   return new ApiError({
-    service: 'partnerCenter', status, code: parsed.code, description: parsed.description, retryable: false, method: 'POST',
+    service: 'partnerCenter', status, code: parsed.code, description: parsed.description, retryable, method: 'POST',
     path: '/v1/customers/c/users/u/licenseupdates', requestId: 'r', correlationId: 'c', data: parsed.data, errorName: parsed.errorName,
+    serverRetryable: parsed.isRetryable,
   });
 }
 
@@ -101,6 +103,27 @@ describe('license error data', () => {
     ['anything else', { code: 60000, description: 'The customer license migration failed.' }, undefined],
   ])('maps %s to %p', (_name, body, reason) => {
     expect(licenseErrorReason(licenseError(body))).toBe(reason);
+  });
+});
+
+describe('license call failures in the move step', () => {
+  const failure = licenseError;
+
+  it("lets the service's isRetryable decide between a transient error and one the read-back settles", () => {
+    expect(understandFailure(failure({ code: 60000, description: 'busy', isRetryable: true }, 409, true))).toMatchObject({ transient: true });
+    expect(understandFailure(failure({ code: 60000, description: 'failed', isRetryable: false }, 500, false))).toMatchObject({ transient: false });
+  });
+
+  it('stops on no seats and names user problems whatever isRetryable says', () => {
+    expect(understandFailure(failure({ ...DOCUMENTED_NO_SEATS, isRetryable: true }, 400, true))).toMatchObject({ noSeats: true });
+    expect(understandFailure(failure({ code: 60000, description: 'License assignment cannot be done for user with invalid usage location.' }, 400, false))).toMatchObject({
+      problem: 'noUsageLocation',
+    });
+  });
+
+  it('rethrows authorization failures and anything that is not an API error', () => {
+    expect(() => understandFailure(failure({ code: 900308, description: 'no GDAP role' }, 403, false))).toThrow(ApiError);
+    expect(() => understandFailure(new TypeError('bug'))).toThrow(TypeError);
   });
 });
 

@@ -136,13 +136,13 @@ async function moveUser(ctx: RunContext, userId: string, newSkus: readonly strin
   }
 }
 
-type Understood = { problem: UserProblemCode; text: string } | { noSeats: true; text: string } | { transient: boolean; text: string };
+export type Understood = { problem: UserProblemCode; text: string } | { noSeats: true; text: string } | { transient: boolean; text: string };
 
 /**
  * Classifies a failed license call: no seats (stops the run), a user problem, or an error the read-back settles
  * (`retryable` already carries the service's `isRetryable` when it sends one). Throws what must stop the run.
  */
-function understandFailure(error: unknown): Understood {
+export function understandFailure(error: unknown): Understood {
   if (!isApiError(error) || isAuthFailure(error)) throw error;
   const text = describeError(error);
   const reason = licenseErrorReason(error);
