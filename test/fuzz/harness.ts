@@ -112,7 +112,7 @@ const LOG_TAIL = 400;
  */
 const PROTECTED_TABLES: readonly TableName[] = ['requests', 'approvals', 'runs', 'alertPrefs', 'conversationRefs', 'dialogState', 'audit'];
 
-type Snapshot = Map<TableName, Map<string, string>>;
+export type Snapshot = Map<TableName, Map<string, string>>;
 
 interface SentReply {
   status: number;
@@ -277,8 +277,13 @@ class Stage {
     return JSON.parse(reply.body) as T;
   }
 
+  /** The ledger's last sequence number (`lastSeq` is the last of the page, so page to the end). */
   async ledgerLastSeq(): Promise<number> {
-    return (await this.admin<{ lastSeq: number }>('GET', '/ledger?afterSeq=0&limit=1')).lastSeq;
+    for (let seq = 0; ; ) {
+      const page = await this.admin<{ lastSeq: number }>('GET', `/ledger?afterSeq=${seq}&limit=5000`);
+      if (page.lastSeq === seq) return seq;
+      seq = page.lastSeq;
+    }
   }
 
   async stop(): Promise<void> {
@@ -462,7 +467,7 @@ async function waitUntil<T>(what: string, timeoutMs: number, probe: () => Promis
 
 // --- stored state ---------------------------------------------------------------------------------------------
 
-async function snapshot(store: Store): Promise<Snapshot> {
+export async function snapshot(store: Store): Promise<Snapshot> {
   const tables: Snapshot = new Map();
   for (const table of PROTECTED_TABLES) {
     tables.set(table, new Map((await store.list(table)).map((item) => [item.key, JSON.stringify(item.value)])));
@@ -471,7 +476,7 @@ async function snapshot(store: Store): Promise<Snapshot> {
 }
 
 /** What changed in the protected tables that no stranger may change (see PROTECTED_TABLES). */
-function stateViolations(before: Snapshot, after: Snapshot, baselineRequestIds: ReadonlySet<string>): string[] {
+export function stateViolations(before: Snapshot, after: Snapshot, baselineRequestIds: ReadonlySet<string>): string[] {
   const problems: string[] = [];
   for (const table of PROTECTED_TABLES) {
     const old = before.get(table) ?? new Map<string, string>();
