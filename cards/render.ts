@@ -1,5 +1,5 @@
 import * as ACData from 'adaptivecards-templating';
-import { Locale, strings } from './i18n';
+import { Locale, strings, t } from './i18n';
 import { capForField, inert, TEXT_CAPS } from './literal';
 
 /** An expanded Adaptive Card, ready to send as an attachment or an invoke response. */
@@ -81,7 +81,7 @@ export function expandTemplate(
     reason = error instanceof Error ? error.message : String(error);
   }
   onProblem({ card: name, reason });
-  return plainCard(data);
+  return plainCard(data, locale);
 }
 
 /** True when the card renders, as it is (no text shortened), within Teams' limit: lets callers page instead. */
@@ -122,7 +122,7 @@ const FALLBACK_LINE_CAP = 200;
  * The card sent when the real one cannot be: a title and the data's texts as plain lines (a row of a list on one
  * line), as many as fit Teams' limit, the last line saying how many were left out. No buttons.
  */
-function plainCard(data: object): AdaptiveCard {
+function plainCard(data: object, locale: Locale): AdaptiveCard {
   const record = data as Record<string, unknown>;
   const titleField = TITLE_FIELDS.find((f) => typeof record[f] === 'string' && record[f] !== '');
   const title = titleField ? inert(String(record[titleField]), TEXT_CAPS.name) : '';
@@ -133,7 +133,7 @@ function plainCard(data: object): AdaptiveCard {
     body: [
       ...(title ? [{ type: 'TextBlock', text: title, weight: 'Bolder', size: 'Medium', wrap: true }] : []),
       ...shown.map((text) => ({ type: 'TextBlock', text, wrap: true, spacing: 'Small' })),
-      ...(left > 0 ? [{ type: 'TextBlock', text: `+${left}`, wrap: true, isSubtle: true }] : []),
+      ...(left > 0 ? [{ type: 'TextBlock', text: t(locale, 'moreNotShown', { count: left }), wrap: true, isSubtle: true }] : []),
     ],
   });
   let shown = lines.length;

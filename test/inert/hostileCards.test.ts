@@ -2,6 +2,9 @@ import { CARD_NAMES, renderCard, type CardName } from '../../cards/cards';
 import { cardSize, TEAMS_CARD_LIMITS, type CardProblem } from '../../cards/render';
 import { CARD_SAMPLES } from '../../cards/samples';
 import { createCardValidator } from '../../cards/schemaValidator';
+import { runProgressCardData, runSummaryCardData } from '../../bot/runProgressNotifier';
+import { newRun, toProgressView, toSummaryView } from '../../services/migration';
+import { APPROVER, BUSINESS_BASIC, REQUESTER } from '../migration/support';
 import { activePart, HOSTILE_TEXTS, HUGE_NAME, shownStrings } from './hostile';
 
 const validate = createCardValidator();
@@ -62,8 +65,8 @@ describe('a card that cannot be rendered', () => {
     expect(shown[0]).toBe(CARD_SAMPLES.alertDigest.title);
     expect(shown.some((line) => line.startsWith('Customer 0 '))).toBe(true);
     const listed = shown.filter((line) => line.startsWith('Customer ')).length;
-    const more = shown.find((line) => /^\+\d+$/.test(line));
-    expect(listed + Number(more?.slice(1) ?? 0)).toBe(400);
+    const more = shown.map((line) => /^… and (\d+) more/.exec(line)).find((match) => match !== null);
+    expect(listed + Number(more?.[1] ?? 0)).toBe(400);
   });
 
   it('falls back to a plain card, and reports it, when the template itself is broken', () => {
@@ -76,5 +79,40 @@ describe('a card that cannot be rendered', () => {
     expect(JSON.stringify(card)).not.toContain('${');
     expect(validate(card).errors).toEqual([]);
     expect(shownStrings(card)).toContain(CARD_SAMPLES.expiryAlert.customerName);
+  });
+});
+
+describe('a run with thousands of failed users', () => {
+  it('its progress and summary cards, with hostile error text and a 20,000-character customer name, are the real cards and fit Teams', () => {
+    const users = Array.from({ length: 2000 }, (_, i) => ({
+      id: `u${i}`,
+      state: 'failed' as const,
+      attempts: 1,
+      upn: `user${i}@${'contoso'.repeat(20)}.example`,
+      problem: { code: 'noUsageLocation' as const, detail: `${HOSTILE_TEXTS[i % HOSTILE_TEXTS.length]} ${'x'.repeat(400)}` },
+    }));
+    const base = newRun(
+      {
+        id: 'MR-7K2Q9XW4PD', version: 2, status: 'approved', customerId: 'c1', customerName: HUGE_NAME, tenantId: 'c1', kaizalaSubscriptionId: 'k1',
+        kaizalaSkuId: '00000000-0000-4000-8000-00000000c0de', commitmentEndDate: '2030-06-30T00:00:00Z', plan: BUSINESS_BASIC, quantity: 2000,
+        userIds: users.map((u) => u.id), requester: REQUESTER, requesterLocale: 'de', createdAt: '2030-01-01T00:00:00Z', expiresAt: '2030-01-08T00:00:00Z', decidedBy: APPROVER,
+      },
+      'graph',
+      '2030-01-10T09:50:00Z',
+    );
+    const run = { ...base, status: 'parked' as const, step: 'moveLicenses' as const, startedAt: '2030-01-10T09:55:30Z', users,
+      parked: { code: 'usersNeedAttention' as const, detail: '2000 of 2000 users could not be moved', step: 'moveLicenses' as const, at: '2030-01-10T09:59:00Z' } };
+    for (const locale of ['en', 'de'] as const) {
+      const problems: CardProblem[] = [];
+      const progress = renderCard('runProgress', runProgressCardData(toProgressView(run, Date.parse('2030-01-10T10:00:00Z'), 3), locale), locale, (p) => problems.push(p));
+      const summary = renderCard('runSummary', runSummaryCardData(toSummaryView(run, Date.parse('2030-01-10T10:00:00Z'), 3), locale), locale, (p) => problems.push(p));
+      expect(problems).toEqual([]);
+      for (const card of [progress, summary]) {
+        expect(validate(card).errors).toEqual([]);
+        expect(cardSize(card).utf16Bytes).toBeLessThanOrEqual(TEAMS_CARD_LIMITS.utf16Bytes);
+        for (const shown of shownStrings(card)) expect(activePart(shown)).toBeUndefined();
+        expect(shownStrings(card).filter((text) => text.includes('@')).length).toBeGreaterThan(0);
+      }
+    }
   });
 });
