@@ -93,6 +93,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     limiter: backend.limiter,
     logger,
     timeZone,
+    country: config.partnerCenter.country,
   });
   const scanRunner = new ScanRunner({
     scanner,
