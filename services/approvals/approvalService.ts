@@ -327,6 +327,7 @@ export class ApprovalService {
     next: MigrationRequest,
     actor: Person | undefined,
     details: Record<string, string | number>,
+    retries = 3,
   ): Promise<ChangeOutcome> {
     const entry = this.auditEntry(next, next.status, actor, details);
     const audit = { key: this.audit.keyFor(entry), entry };
@@ -343,8 +344,10 @@ export class ApprovalService {
       await this.deps.store.replace<StoredRequest>('requests', item.key, { ...next, pending }, item.version);
     } catch (error) {
       if (!(error instanceof StoreConflictError)) throw error;
-      const winner = await this.getRequest(item.key);
-      return { kind: 'current', request: winner ?? publicRequest(item.value) };
+      const fresh = await this.deps.store.get<StoredRequest>('requests', item.key);
+      // Only delivery bookkeeping moved on (the request's version is the same): the change still applies.
+      if (fresh && fresh.value.version === item.value.version && retries > 0) return this.transition(fresh, next, actor, details, retries - 1);
+      return { kind: 'current', request: publicRequest(fresh?.value ?? item.value) };
     }
     this.deps.logger.info(`Migration request ${next.status}`, { requestId: next.id, version: next.version, actor: actor?.aadObjectId });
     // History shows the decision at once; if this write fails, the delivery below (or the sweep) writes it.

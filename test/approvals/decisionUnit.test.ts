@@ -37,6 +37,8 @@ class BreakableNotifier extends FakeNotifier {
 /** The real store, except that writes to `audit` fail while `auditFailing`. */
 class AuditFailingStore implements Store {
   auditFailing = false;
+  /** Runs once, right before the next replace of a request: another writer slipping in between read and write. */
+  beforeNextRequestReplace?: () => Promise<void>;
   constructor(private readonly inner: Store) {}
   get<T>(table: TableName, key: string): Promise<StoredItem<T> | undefined> {
     return this.inner.get<T>(table, key);
@@ -48,7 +50,10 @@ class AuditFailingStore implements Store {
     if (table === 'audit' && this.auditFailing) throw new Error('SQLITE_BUSY: database is locked');
     return this.inner.insert(table, key, value);
   }
-  replace<T>(table: TableName, key: string, value: T, expectedVersion: string): Promise<StoredItem<T>> {
+  async replace<T>(table: TableName, key: string, value: T, expectedVersion: string): Promise<StoredItem<T>> {
+    const interleaved = table === 'requests' ? this.beforeNextRequestReplace : undefined;
+    this.beforeNextRequestReplace = undefined;
+    await interleaved?.();
     return this.inner.replace(table, key, value, expectedVersion);
   }
   upsert<T>(table: TableName, key: string, value: T): Promise<StoredItem<T>> {
@@ -202,6 +207,25 @@ describe('a decision, its notifications and its audit row are one unit', () => {
       ['approved', '2026-05-21T09:00:01.000Z'],
       ['requested', '2026-05-21T09:00:00.000Z'],
     ]);
+  });
+
+  it('a click that races with the request’s own delivery bookkeeping still decides', async () => {
+    const w = await setUp();
+    const bot = w.instance();
+    w.store.auditFailing = true;
+    const request = await requestAsAlex(bot.approvals);
+    w.store.auditFailing = false;
+    w.later(AFTER_GRACE_MS);
+    // Between the click's read and its write, the sweep writes the request's audit row and clears its bookkeeping.
+    w.store.beforeNextRequestReplace = async () => {
+      expect(await w.instance().approvals.deliverPending()).toBe(1);
+    };
+    expect(await bot.approvals.decide({ requestId: request.id, version: 1, actor: person(MEGAN), decision: 'approve' })).toMatchObject({
+      kind: 'changed',
+      request: { status: 'approved', version: 2 },
+    });
+    await bot.background.idle();
+    expect((await bot.approvals.history(CONTOSO.customerId)).entries.map((e) => e.action)).toEqual(['approved', 'requested']);
   });
 
   it('a decision whose process dies right after the write is delivered by another instance’s sweep', async () => {
