@@ -14,13 +14,14 @@ export interface AdaptiveCard {
 export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adaptive';
 
 /**
- * What one card may weigh. Microsoft documents two limits and a card must meet both:
+ * What one card may weigh: the strictest of Microsoft's published limits, so a card fits whichever one Teams applies.
  * - "The bot message size limit is 40 KB … includes the entire message payload encoded as UTF-16" (413
- *   MessageSizeTooBig): https://learn.microsoft.com/microsoftteams/platform/bots/how-to/format-your-bot-messages.
- *   2 KB of it are left to the activity around the card (ids, service URL, conversation), hence 38 KB.
+ *   MessageSizeTooBig): https://learn.microsoft.com/microsoftteams/platform/bots/how-to/format-your-bot-messages
+ *   (later revisions of that page say 100 KB; docs/partner-center.md budgets 40 KB). 2 KB are left to the activity
+ *   around the card (ids, service URL, conversation), hence 38 KB of UTF-16, about 19,000 characters.
  * - A Teams message is "approximately 28 KB", text, links and mentions included: "Limits and specifications for
  *   Microsoft Teams", https://learn.microsoft.com/microsoftteams/limits-specifications-teams (chat message size),
- *   measured here as UTF-8, the encoding the message travels in.
+ *   measured here as UTF-8; it binds before the first one only for text that is mostly non-Latin.
  */
 export const TEAMS_CARD_LIMITS = { utf16Bytes: 38 * 1024, utf8Bytes: 28 * 1024 } as const;
 
