@@ -21,7 +21,7 @@ export const ADAPTIVE_CARD_CONTENT_TYPE = 'application/vnd.microsoft.card.adapti
  *   around the card (ids, service URL, conversation), hence 38 KB of UTF-16, about 19,000 characters.
  * - A Teams message is "approximately 28 KB", text, links and mentions included: "Limits and specifications for
  *   Microsoft Teams", https://learn.microsoft.com/microsoftteams/limits-specifications-teams (chat message size),
- *   measured here as UTF-8; it binds before the first one only for text that is mostly non-Latin.
+ *   measured here as UTF-8; it binds before the first one only for text that is mostly non-ASCII.
  */
 export const TEAMS_CARD_LIMITS = { utf16Bytes: 38 * 1024, utf8Bytes: 28 * 1024 } as const;
 
