@@ -37,9 +37,11 @@ export function strings(locale: Locale): Strings {
  * {@link capForField}), since names, reasons and error text come from customers, users and Partner Center.
  */
 export function t(locale: Locale, key: StringKey, params: Readonly<Record<string, string | number>> = {}): string {
-  return BUNDLES[locale][key].replace(/\{(\w+)\}/g, (whole, name: string) => {
+  return BUNDLES[locale][key].replace(/\{(\w+)\}/g, (whole, name: string, offset: number, sentence: string) => {
     if (!(name in params)) return whole;
     const value = params[name];
-    return typeof value === 'number' ? String(value) : inert(value, capForField(name));
+    if (typeof value === 'number') return String(value);
+    const startsLine = offset === 0 || sentence[offset - 1] === '\n';
+    return inert(value, capForField(name), startsLine ? 'whole' : 'midLine');
   });
 }

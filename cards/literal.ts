@@ -63,15 +63,19 @@ const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]+/g;
 // a parameter that began a `t()` sentence ends up in the middle of a card's text.
 const STRAY_WORD_JOINER = /(?<![\]<&$@:w])\u2060(?![-+#>(.\d])/g;
 
-/** Untrusted text made inert for a Teams message or card, at most `maxLength` visible characters (see above). */
-export function inert(text: string, maxLength: number = TEXT_CAPS.text): string {
+/**
+ * Untrusted text made inert for a Teams message or card, at most `maxLength` visible characters (see above).
+ * `midLine`: the text goes after other text on the same line (a `t()` parameter inside a sentence), where a leading
+ * list, heading or quote marker means nothing, so `3. Dez.` stays as it is.
+ */
+export function inert(text: string, maxLength: number = TEXT_CAPS.text, placement: 'whole' | 'midLine' = 'whole'): string {
   const plain = String(text)
     .replace(LONE_SURROGATE, '\uFFFD')
     .replace(INVISIBLE, '')
     .replace(LINE_BREAKS, ' ')
     .replace(STRAY_WORD_JOINER, '')
     .trim();
-  return breakPatterns(truncate(plain, maxLength));
+  return breakPatterns(truncate(plain, maxLength), placement === 'whole');
 }
 
 /**
@@ -93,7 +97,7 @@ function truncate(text: string, maxLength: number): string {
 
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 
-function breakPatterns(text: string): string {
+function breakPatterns(text: string, startsLine: boolean): string {
   const swapped = text
     .replace(/\*/g, '\u2217')
     .replace(/~/g, '\u223C')
@@ -110,7 +114,7 @@ function breakPatterns(text: string): string {
     .replace(/&(?=[A-Za-z#])/g, `&${WORD_JOINER}`)
     .replace(/\$(?=\{)/g, `$${WORD_JOINER}`)
     .replace(/(?<![\p{L}\p{N}._%+-])@(?!\u2060)/gu, `@${WORD_JOINER}`)
-    .replace(/^(?=[-+#>]|\d+[.)]|\()/, WORD_JOINER)
+    .replace(startsLine ? /^(?=[-+#>]|\d+[.)]|\()/ : /^(?=\()/, WORD_JOINER)
     .replace(/\$$/, `$$${WORD_JOINER}`);
 }
 

@@ -83,6 +83,11 @@ describe('t() with untrusted parameters', () => {
     expect(t('en', 'scanBusy', { time: '10:00', by: '[x](http://e)' })).toContain('**expiring**');
   });
 
+  it('leaves a parameter inside a sentence that merely looks like a list marker (a German date) unchanged', () => {
+    expect(t('de', 'assignDone', { customer: '3. Dez. GmbH' })).not.toContain(WJ);
+    expect(inert('3. Dez. 2026')).toBe(`${WJ}3. Dez. 2026`);
+  });
+
   it('a parameter passed through t() and then through a card is unchanged by the second pass', () => {
     for (const text of HOSTILE_TEXTS) {
       const reply = t('en', 'assignDone', { customer: text });
