@@ -57,7 +57,8 @@ export function channelClaims(appId: string, serviceUrl: string, overrides: Reco
   return { iss: 'https://api.botframework.com', aud: appId, serviceurl: serviceUrl, nbf: now - 60, iat: now - 60, exp: now + 3600, ...overrides };
 }
 
-export type MetadataMode = 'good' | 'silent' | 'refuse' | 'error';
+/** good; silent = accepts, never answers; refuse = drops the connection; error = 500 naming internals; slow = good after `slowMs`. */
+export type MetadataMode = 'good' | 'silent' | 'refuse' | 'error' | 'slow';
 
 /** Plays Microsoft's OpenID metadata + keys endpoint, in a mode the test picks; counts the requests. */
 export class MetadataServer {
@@ -78,10 +79,12 @@ export class MetadataServer {
       } else if (this.mode === 'refuse') {
         request.socket.destroy();
       } else if (this.mode === 'error') {
-        response.writeHead(500).end('internal-metadata-host.example.net: getaddrinfo ENOTFOUND');
+        response.writeHead(500);
+        response.end('internal-metadata-host.example.net: getaddrinfo ENOTFOUND');
+      } else if (this.mode === 'slow') {
+        setTimeout(() => this.answer(isKeys, response), this.slowMs);
       } else {
-        const body = isKeys ? this.kit.jwks() : { issuer: 'https://api.botframework.com', jwks_uri: `${this.base}/keys` };
-        response.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+        this.answer(isKeys, response);
       }
     });
     this.server.on('connection', (socket) => {
@@ -91,6 +94,14 @@ export class MetadataServer {
   }
 
   private base = '';
+  slowMs = 1_000;
+
+  private answer(isKeys: boolean, response: http.ServerResponse): void {
+    const body = isKeys ? this.kit.jwks() : { issuer: 'https://api.botframework.com', jwks_uri: `${this.base}/keys` };
+    // Not chained: restify, loaded by some tests, replaces writeHead with one that returns nothing.
+    response.writeHead(200, { 'Content-Type': 'application/json' });
+    response.end(JSON.stringify(body));
+  }
 
   async start(): Promise<this> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -111,7 +122,10 @@ export class ServiceUrlRecorder {
   private readonly server = http.createServer((request, response) => {
     this.requests.push(`${request.method} ${request.url}`);
     request.resume();
-    request.on('end', () => response.writeHead(200, { 'Content-Type': 'application/json' }).end('{"id":"1"}'));
+    request.on('end', () => {
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      response.end('{"id":"1"}');
+    });
   });
   url = '';
 
@@ -241,7 +255,9 @@ export class BotProcess {
     if (child && this.alive) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 5_000)))]);
+      clearTimeout(timer);
       if (this.alive) child.kill('SIGKILL');
     }
     fs.rmSync(this.dataDir, { recursive: true, force: true });
