@@ -231,6 +231,19 @@ describe('issue 9 item 5: text replies never render a customer’s markup', () =
     }
   });
 
+  it('the migration wizard’s replies and cards show hostile customer names and queries inertly', async () => {
+    const w = approvalWorld(openSqliteStore(IN_MEMORY));
+    for (const [i, text] of HOSTILE_TEXTS.entries()) {
+      const row = subscriptionRow({ customerId: `c0000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`, customerName: text });
+      await seedSubscription(w.store, row);
+      w.directory.set(row.tenantId, makeUsers(`h${i}`, 3));
+    }
+    for (const turn of [...HOSTILE_TEXTS.map((text) => `migrate ${text}`), 'migrate nobody-at-all **x** [y](http://z)']) {
+      const reply = await new Conversation(wizardBot(w)).say(turn);
+      expect({ turn: turn.slice(0, 50), active: activePart(reply, { multiline: true }) }).toEqual({ turn: turn.slice(0, 50), active: undefined });
+    }
+  });
+
   it('an unknown command is echoed inertly', async () => {
     const say = chat([]);
     for (const text of HOSTILE_TEXTS) {
