@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { APPROVAL_VERBS } from '../../bot/approvalHandlers';
+import { ADAPTIVE_CARD_CONTENT_TYPE, fitsTeams, TEAMS_CARD_LIMITS, type AdaptiveCard } from '../../cards/render';
 import type { MigrationRequest } from '../../services/domain/request';
 import type { MigrationRun } from '../../services/migration';
 import { openSqliteStore, type Store, type TableName } from '../../services/store';
@@ -48,8 +49,12 @@ export const DEFAULT_FUZZ_OPTIONS: Omit<FuzzOptions, 'seed' | 'count' | 'log'> =
   bodyLimitBytes: 1024 * 1024,
 };
 
-/** `turnError`: a turn threw into the adapter's last-resort handler, which also drops the person's dialog state. */
-export type FailureKind = '5xx' | 'crash' | 'hang' | 'health' | 'state' | 'turnError';
+/**
+ * `turnError`: a turn threw into the adapter's last-resort handler, which also drops the person's dialog state.
+ * `inert`: a reply (message, card, invoke answer) carries hostile text live: a bidi control, a line separator or `${`.
+ * `oversize`: a reply is over what Teams accepts (TEAMS_CARD_LIMITS; the same 28 KB for a text message).
+ */
+export type FailureKind = '5xx' | 'crash' | 'hang' | 'health' | 'state' | 'turnError' | 'inert' | 'oversize';
 
 /** One broken promise, minimized to what reproduces it. */
 export interface FuzzFailure {
@@ -62,6 +67,8 @@ export interface FuzzFailure {
   status?: number;
   body?: string;
   detail?: string;
+  /** The error reference in a 500 answer, to find its cause in the bot's log. */
+  reference?: string;
 }
 
 /** Failures of one cause: how many, the first index, and the smallest payload that shows it. */
@@ -96,7 +103,7 @@ const ALEX: TeamsUser = { id: '29:alex', aadObjectId: '00000000-0000-0000-0000-0
 /** The Agents Playground's Megan Bowen: one of local mode's default approvers. */
 const MEGAN: TeamsUser = { id: '29:megan', aadObjectId: '00000000-0000-0000-0000-0000000000021', name: 'Megan Bowen' };
 const KAIZALA_SKU = '00000000-0000-4000-8000-00000000c0de';
-const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
+const ADAPTIVE_CARD = ADAPTIVE_CARD_CONTENT_TYPE;
 /** Cap on the log lines kept for a crash's explanation. */
 const LOG_TAIL = 400;
 
@@ -509,6 +516,56 @@ function referenceIn(text: string): string | undefined {
   return match?.[1] ?? match?.[2];
 }
 
+/**
+ * What must never reach a person from hostile input (issue 9: "bidi controls and invisibles removed", no `${`):
+ * the fuzz sends these in names, reasons and commands, and the bot's own texts contain none of them.
+ */
+const LIVE_HOSTILE_TEXT: ReadonlyArray<[RegExp, string]> = [
+  [/[\u202A-\u202E\u2066-\u2069]/, 'a bidi control'],
+  [/[\u2028\u2029]/, 'a line/paragraph separator'],
+  [/\$\{/, '"${"'],
+];
+
+/** Hostile text left live anywhere in a reply, and a reply larger than Teams takes. */
+function replyProblems(where: string, content: unknown): Array<{ kind: 'inert' | 'oversize'; detail: string }> {
+  const problems: Array<{ kind: 'inert' | 'oversize'; detail: string }> = [];
+  const found = new Set<string>();
+  const walk = (node: unknown): void => {
+    if (typeof node === 'string') {
+      for (const [pattern, name] of LIVE_HOSTILE_TEXT) {
+        if (found.has(name) || !pattern.test(node)) continue;
+        found.add(name);
+        const at = node.search(pattern);
+        problems.push({ kind: 'inert', detail: `${where} contains ${name}: ${JSON.stringify(node.slice(Math.max(0, at - 40), at + 40))}` });
+      }
+    } else if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') Object.values(node).forEach(walk);
+  };
+  walk(content);
+  return problems;
+}
+
+function sizeProblem(where: string, card: unknown): { kind: 'oversize'; detail: string } | undefined {
+  if (!card || typeof card !== 'object' || fitsTeams(card as AdaptiveCard)) return undefined;
+  const bytes = Buffer.byteLength(JSON.stringify(card), 'utf8');
+  return { kind: 'oversize', detail: `${where} is ${bytes} bytes (UTF-8), over Teams' ${TEAMS_CARD_LIMITS.utf8Bytes}/${TEAMS_CARD_LIMITS.utf16Bytes} (UTF-8/UTF-16)` };
+}
+
+/** A sent activity's problems: its text and every card it carries. */
+export function sentActivityProblems(activity: { text?: string; attachments?: Array<{ contentType: string; content: unknown }> }, how: string) {
+  const problems: Array<{ kind: 'inert' | 'oversize'; detail: string }> = [];
+  if (typeof activity.text === 'string') {
+    problems.push(...replyProblems(`${how} text`, activity.text));
+    if (Buffer.byteLength(activity.text, 'utf8') > TEAMS_CARD_LIMITS.utf8Bytes) problems.push({ kind: 'oversize', detail: `${how} text is over ${TEAMS_CARD_LIMITS.utf8Bytes} bytes` });
+  }
+  for (const attachment of activity.attachments ?? []) {
+    problems.push(...replyProblems(`${how} card`, attachment.content));
+    const size = attachment.contentType === ADAPTIVE_CARD ? sizeProblem(`${how} card`, attachment.content) : undefined;
+    if (size) problems.push(size);
+  }
+  return problems;
+}
+
 function excerpt(text: string, length = 200): string {
   return text.length > length ? `${text.slice(0, length)}…(${text.length} chars)` : text;
 }
@@ -586,10 +643,20 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
         if (reference && owner !== undefined) referenceOwner.set(reference, owner);
         const actions = (reply.activity.attachments ?? []).flatMap((attachment) => actionsOf(attachment.content));
         if (actions.length > 0) lastCards.set(reply.conversationId, actions);
+        if (checkReplies) {
+          const how = reply.method === 'PUT' ? 'an updated message' : 'a sent message';
+          for (const problem of sentActivityProblems(reply.activity, how)) {
+            const payload = owner !== undefined ? payloads.get(owner) : undefined;
+            record({ ...problem, ...(owner !== undefined ? { index: owner } : {}), ...(payload ? { ...describePayload(payload), label: payload.label } : {}) });
+          }
+        }
       }
       stage.connector.clear();
     };
+    // The set-up's own replies are the legitimate users' business; from here on every reply is checked.
+    let checkReplies = false;
     absorbReplies();
+    checkReplies = true;
     const context: FuzzContext = {
       serviceUrl: stage.connector.url,
       deadServiceUrl: 'http://127.0.0.1:9/',
@@ -687,7 +754,18 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
           answeredAt = Date.now();
           sent++;
           byStatus[reply.status] = (byStatus[reply.status] ?? 0) + 1;
-          if (reply.status >= 500) record({ kind: '5xx', index, ...described, label: payload.label, status: reply.status, body: excerpt(reply.body) });
+          if (reply.status >= 500) {
+            const reference = referenceIn(reply.body);
+            record({ kind: '5xx', index, ...described, label: payload.label, status: reply.status, body: excerpt(reply.body), ...(reference ? { reference } : {}) });
+          }
+          else if (reply.body && described.type === 'invoke') {
+            // An invoke's answer is a card (or a message) shown to the clicker at once: the same rules apply.
+            const answer = parseFields(reply.body) as { type?: unknown; value?: unknown };
+            const problems = [...replyProblems('the invoke answer', answer.value ?? reply.body)];
+            const size = answer.type === ADAPTIVE_CARD ? sizeProblem('the invoke answer card', answer.value) : undefined;
+            if (size) problems.push(size);
+            for (const problem of problems) record({ ...problem, index, ...described, label: payload.label, status: reply.status });
+          }
         } catch (error) {
           answeredAt = Date.now();
           sent++;
@@ -736,18 +814,10 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
 
     // Let what the fuzz started settle (a scan a stranger asked for, card updates), then check the end state.
     await sleep(1_500);
-    const problem = await stage.healthy();
-    if (problem) record({ kind: 'health', detail: `at the end: ${problem}` });
-    const ledgerSeq = await stage.ledgerLastSeq();
-    if (ledgerSeq !== baselineSeq) {
-      const entries = await stage.admin<{ entries: unknown[] }>('GET', `/ledger?afterSeq=${baselineSeq}&limit=20`);
-      record({ kind: 'state', detail: `the sandbox ledger grew by ${ledgerSeq - baselineSeq} state-changing calls: ${excerpt(JSON.stringify(entries.entries), 1_500)}` });
-    }
-    for (const change of stateViolations(baseline, await snapshot(store), baselineRequestIds)) record({ kind: 'state', detail: change });
     // A 500 names a reference; the bot's log line with it names the cause, which tells one bug from another.
     const answeredWith500 = new Set<string>();
     for (const failure of failures) {
-      const reference = failure.body ? referenceIn(failure.body) : undefined;
+      const reference = failure.reference;
       if (!reference) continue;
       answeredWith500.add(reference);
       const cause = stage.causes.get(reference);
@@ -757,6 +827,32 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
     // wrong" and lost their dialog, or nothing at all). Named by the reply, else by being the only one in flight.
     // botbuilder wraps a dialog's error (`DialogContextError: …`); the same error then reads the same.
     const bare = (text: string | undefined) => text?.replace(/^cause: /, '').replace(/^(?:\w*Error: )+/, '');
+    /**
+     * Several payloads were in flight when the error was logged: replay them one at a time (each cause once) and
+     * name the one that logs the same error again, so every failure has a payload that reproduces it.
+     */
+    const replayed = new Map<string, number | undefined>();
+    const replayAlone = async (candidates: readonly number[], cause: string): Promise<number | undefined> => {
+      const key = `${bare(cause)}|${[...candidates].sort((a, b) => a - b).join(',')}`;
+      if (replayed.has(key)) return replayed.get(key);
+      let named: number | undefined;
+      for (const candidate of [...candidates].sort((a, b) => a - b)) {
+        const payload = payloads.get(candidate);
+        // A payload that hung is reported already, and would only hang again.
+        if (!payload || stage.botIsDown() || failedAlready.get(candidate)?.kind === 'hang') continue;
+        const seen: string[] = [];
+        stage.onTurnError = (reference) => seen.push(reference);
+        await sendPayload(payload).catch(() => undefined);
+        await sleep(200);
+        if (seen.some((reference) => bare(stage.causes.get(reference)) === bare(cause))) {
+          named = candidate;
+          break;
+        }
+      }
+      stage.onTurnError = undefined;
+      replayed.set(key, named);
+      return named;
+    };
     const failedAlready = new Map<number, FuzzFailure>();
     for (const failure of failures) if (failure.index !== undefined) failedAlready.set(failure.index, failure);
     for (const { reference, candidates } of turnErrors) {
@@ -767,14 +863,25 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
       const earlier = index !== undefined ? failedAlready.get(index) : undefined;
       if (earlier && (earlier.kind === 'hang' || bare(earlier.detail) === bare(cause))) continue;
       if (index === undefined && candidates.some((candidate) => bare(failedAlready.get(candidate)?.detail) === bare(cause))) continue;
-      const payload = index !== undefined ? payloads.get(index) : undefined;
+      const named = index ?? (await replayAlone(candidates, cause));
+      const payload = named !== undefined ? payloads.get(named) : undefined;
       record({
         kind: 'turnError',
-        ...(index !== undefined ? { index } : {}),
+        ...(named !== undefined ? { index: named } : {}),
         ...(payload ? { ...describePayload(payload), label: payload.label } : {}),
-        detail: `${cause}${index === undefined ? ` (one of payloads ${candidates.sort((a, b) => a - b).join(', ')})` : ''}`,
+        detail: `${cause}${named === undefined ? ` (one of payloads ${candidates.sort((a, b) => a - b).join(', ')}; none repeats it alone)` : ''}`,
       });
     }
+
+    // The end state, replays included (they are strangers' payloads too).
+    const problem = await stage.healthy();
+    if (problem) record({ kind: 'health', detail: `at the end: ${problem}` });
+    const ledgerSeq = await stage.ledgerLastSeq();
+    if (ledgerSeq !== baselineSeq) {
+      const entries = await stage.admin<{ entries: unknown[] }>('GET', `/ledger?afterSeq=${baselineSeq}&limit=20`);
+      record({ kind: 'state', detail: `the sandbox ledger grew by ${ledgerSeq - baselineSeq} state-changing calls: ${excerpt(JSON.stringify(entries.entries), 1_500)}` });
+    }
+    for (const change of stateViolations(baseline, await snapshot(store), baselineRequestIds)) record({ kind: 'state', detail: change });
 
     return {
       seed: options.seed,
@@ -832,7 +939,7 @@ export function formatReport(report: FuzzReport): string {
   for (const [number, group] of report.distinct.entries()) {
     const { example } = group;
     lines.push(
-      `${number + 1}. ${group.signature} — ${group.count}× (indices ${group.indices.join(', ')}${group.count > group.indices.length ? ', …' : ''})`,
+      `${number + 1}. ${group.signature} — ${group.count}× (${group.indices.length > 0 ? `indices ${group.indices.join(', ')}${group.count > group.indices.length ? ', …' : ''}` : 'no payload named'})`,
       ...(example.index !== undefined ? [`   replay: npm run fuzz -- --seed ${report.seed} --only ${example.index}  (${example.label ?? ''})`] : []),
       ...(group.payload ? [`   payload: ${group.payload}`] : []),
       ...(example.detail ? [`   detail: ${excerpt(example.detail, 1_200)}`] : []),

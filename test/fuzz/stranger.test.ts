@@ -9,7 +9,7 @@
  * `npm run fuzz -- --seed 20261203 --only 42`. The larger run: `npm run fuzz -- --count 10000 --seed N`.
  */
 import { describePayload, generatePayload, KNOWN_VERBS, type FuzzContext } from './generator';
-import { DEFAULT_FUZZ_OPTIONS, formatReport, runStrangerFuzz, stateViolations, type Snapshot } from './harness';
+import { DEFAULT_FUZZ_OPTIONS, formatReport, runStrangerFuzz, sentActivityProblems, stateViolations, type Snapshot } from './harness';
 
 const SEED = 20261203;
 const COUNT = 2_000;
@@ -40,6 +40,18 @@ describe('the stranger fuzz itself', () => {
       expect(names.filter((name) => name.type === type).length).toBeGreaterThan(20);
     }
     expect(names.filter((name) => name.type.startsWith('raw ')).length).toBeGreaterThan(150);
+  });
+
+  it('flags hostile text left live in a reply and a card over Teams\' size, and nothing in a clean reply', () => {
+    const card = (text: string) => ({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'TextBlock', text }] });
+    const attachment = (content: object) => ({ contentType: 'application/vnd.microsoft.card.adaptive', content });
+    expect(sentActivityProblems({ text: 'Sorry, I did not understand "help me".', attachments: [attachment(card('Contoso $\u2060{x}'))] }, 'a reply')).toEqual([]);
+    expect(sentActivityProblems({ text: 'Customer \u202Egnp.exe', attachments: [attachment(card('Budget ${x}\u2028'))] }, 'a reply').map((p) => p.detail)).toEqual([
+      expect.stringContaining('a reply text contains a bidi control'),
+      expect.stringContaining('a reply card contains a line/paragraph separator'),
+      expect.stringContaining('a reply card contains "${"'),
+    ]);
+    expect(sentActivityProblems({ attachments: [attachment(card('x'.repeat(30_000)))] }, 'a reply')).toEqual([{ kind: 'oversize', detail: expect.stringContaining('over Teams') }]);
   });
 
   it('tells a stranger\'s own changes from changes to what was there before', () => {
