@@ -64,6 +64,20 @@ function readBody(request: IncomingMessage): Promise<string> {
   });
 }
 
+/**
+ * The admin API has no authentication, so a web page must not be able to drive it: requests a browser marks as
+ * coming from a page (Origin, Referer) are refused, and a body must be declared JSON — the types a page may send
+ * cross-origin without a preflight (text/plain, forms) are not.
+ */
+function adminRefusal(request: IncomingMessage, rawBody: string): { status: 403 | 415; error: string } | undefined {
+  if (request.headers.origin !== undefined || request.headers.referer !== undefined) {
+    return { status: 403, error: 'requests from web pages are refused' };
+  }
+  const mediaType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (rawBody !== '' && mediaType !== 'application/json') return { status: 415, error: 'the body must be application/json' };
+  return undefined;
+}
+
 function writeJson(response: ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
   const payload = body === undefined ? '' : JSON.stringify(body);
   response.writeHead(status, {
@@ -148,6 +162,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         const url = new URL(request.url ?? '/', `http://${host}`);
         const method = (request.method ?? 'GET').toUpperCase();
         if (url.pathname === '/_sandbox' || url.pathname.startsWith('/_sandbox/')) {
+          const refusal = adminRefusal(request, rawBody);
+          if (refusal) {
+            writeJson(response, refusal.status, {}, { error: refusal.error });
+            return;
+          }
           let body: unknown;
           try {
             body = rawBody.trim() ? (JSON.parse(rawBody) as unknown) : undefined;
