@@ -82,6 +82,25 @@ describe('a card that cannot be rendered', () => {
   });
 });
 
+describe('the default problem reporter', () => {
+  it('writes one warning line per fallback, naming the card and the reason', () => {
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const data = { ...CARD_SAMPLES.expiryAlert } as Record<string, unknown>;
+      delete data.offerName;
+      renderCard('expiryAlert', data as never, 'en');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/ WARN  card rendered as plain fallback \{"card":"expiryAlert","reason":".*unexpanded expression/);
+  });
+});
+
 describe('a run with thousands of failed users', () => {
   it('its progress and summary cards, with hostile error text and a 20,000-character customer name, are the real cards and fit Teams', () => {
     const users = Array.from({ length: 2000 }, (_, i) => ({
