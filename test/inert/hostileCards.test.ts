@@ -97,7 +97,7 @@ describe('the default problem reporter', () => {
       spy.mockRestore();
     }
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/ WARN  card rendered as plain fallback \{"card":"expiryAlert","reason":".*unexpanded expression/);
+    expect(lines[0]).toMatch(/ WARN {2}card rendered as plain fallback \{"card":"expiryAlert","reason":".*unexpanded expression/);
   });
 });
 
