@@ -19,24 +19,26 @@
  *
  * Rules, chosen so that what a person copies stays what the source said wherever that is safe:
  * 1. Removed: bidi controls (U+202A–202E, U+2066–2069, U+200E/200F, U+061C), zero-width and other invisible
- *    characters (U+200B–200D, U+2060–2064, U+FEFF, U+00AD, U+034F, U+180E, Hangul fillers, tag characters
- *    U+E0000–E007F), and control characters. (Emoji built with U+200D show as their separate parts.)
+ *    characters (U+200B–200D, U+2061–2064, U+FEFF, U+00AD, U+034F, U+180E, Hangul fillers, tag characters
+ *    U+E0000–E007F), and control characters; U+2060 too, except where rule 4 could have put it (there it can only
+ *    break a pattern). Emoji built with U+200D show as their separate parts.
  * 2. CR, LF, tab, U+0085, U+2028, U+2029 and other line breaks fold into one space; the text is trimmed.
  * 3. Capped at a number of characters with an ellipsis, before 4, so the cap counts what a reader sees.
  * 4. Patterns are broken by an invisible WORD JOINER (U+2060), which leaves every visible character in place:
  *    `](`, `][`, `]:` (links, images, references), `://` (bare URLs), `www.`, `<` (HTML, `<at>` mentions,
  *    autolinks), `&` before a letter or `#` (entities such as `&lt;` or `&#x2F;`), `${` (templating), `@` at the
  *    start of a word (`@everyone`; an address such as `ann@contoso.com` is left alone), a leading list, heading,
- *    quote or rule marker, a leading `(` and a trailing `$` or `]` (so two values side by side cannot join into
- *    a link or an expression).
+ *    quote or rule marker when the text starts a line, a leading `(` and a trailing `$` (so two values side by
+ *    side cannot join into a link or an expression).
  * 5. Characters that are Markdown delimiters wherever they stand have no invisible fix (a word joiner is neither
  *    space nor punctuation, so `*` next to it still opens emphasis under CommonMark's flanking rules) and are
  *    swapped for a look-alike: `*` → `∗` (U+2217), `~` → `∼` (U+223C), `` ` `` → `ˋ` (U+02CB). `_` is swapped
  *    (→ `ˍ` U+02CD) only at a word boundary: inside a word (`john_doe`, `E_QUOTA_EXCEEDED`) it never delimits
  *    emphasis under CommonMark, so addresses and error codes copy unchanged. `\` is swapped (→ `⧵` U+29F5) only
  *    before ASCII punctuation or at the end, the only places it escapes something.
- * `inert(inert(x)) === inert(x)`: text may pass through `t()` and then through a card. Word joiners are removed by
- * rule 1 and put back by rule 4 at the same places, and no look-alike is itself a target.
+ * `inert(inert(x)) === inert(x)`: text may pass through `t()` and then through a card. The word joiners rule 4
+ * puts in survive rule 1, rule 4 adds none where one already is, the cap counts no word joiners, and no look-alike
+ * is itself a target.
  */
 export const TEXT_CAPS = {
   /** Customer, user, requester and approver names, and echoed queries. */
