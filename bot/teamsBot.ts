@@ -28,6 +28,9 @@ const actorSchema = z
   .object({ aadObjectId: objectIdSchema, name: z.string().optional().catch(undefined) })
   .transform(({ aadObjectId, name }) => ({ aadObjectId, name: (name ?? '').slice(0, 256) }));
 
+/** The sender as every activity must carry it: the object id may be absent (channel events), never malformed. */
+const senderSchema = z.object({ aadObjectId: objectIdSchema.nullish() }).nullish();
+
 export interface KaizalaBotDeps {
   conversationState: ConversationState;
   rootDialog: RootDialog;
@@ -106,16 +109,29 @@ export class KaizalaBot extends TeamsActivityHandler {
         tenantId: tenantIdOf(context),
         type: context.activity.type,
       });
-      const refusal = t(toLocale(context.activity.locale), 'tenantNotAllowed');
-      if (context.activity.type === 'message') await context.sendActivity(refusal);
-      if (context.activity.type === 'invoke') {
-        await context.sendActivity({ type: 'invokeResponse', value: { status: 403, body: errorResponse(403, 'TenantNotAllowed', refusal) } });
-      }
+      await this.refuse(context, 'TenantNotAllowed', 'tenantNotAllowed');
+      return;
+    }
+    // Everything downstream (conversation references, policies, stores) keys on the object id: one Teams never
+    // sends in that shape is refused here rather than met halfway through a turn. A click gets a typed 403; a
+    // message gets no reply, since a reply is addressed to that same malformed sender.
+    if (!senderSchema.safeParse(context.activity.from).success) {
+      this.deps.logger.warn('Refused an activity whose sender id is malformed', { type: context.activity.type });
+      if (context.activity.type === 'invoke') await this.refuse(context, 'UnknownUser', 'unknownUser');
       return;
     }
     await this.deps.conversationRecorder.record(context);
     await super.run(context);
     await this.deps.conversationState.saveChanges(context, false);
+  }
+
+  /** Tells a message's sender why nothing happened; an invoke gets the same as a typed 403; other activities are dropped. */
+  private async refuse(context: TurnContext, code: string, key: 'tenantNotAllowed' | 'unknownUser'): Promise<void> {
+    const refusal = t(toLocale(context.activity.locale), key);
+    if (context.activity.type === 'message') await context.sendActivity(refusal);
+    if (context.activity.type === 'invoke') {
+      await context.sendActivity({ type: 'invokeResponse', value: { status: 403, body: errorResponse(403, code, refusal) } });
+    }
   }
 
   /** Teams sends both conversationUpdate and installationUpdate on install (and may retry): welcome once. */

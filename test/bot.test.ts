@@ -82,6 +82,24 @@ describe('the bot over its real /api/messages endpoint', () => {
     });
   });
 
+  it.each([['x'], 42, {}, 'not-an-object-id', '../../etc/passwd'])(
+    'refuses a sender whose object id is %j: a typed 403 for a click, nothing run or stored for a message',
+    async (aadObjectId) => {
+      const options = { serviceUrl: connector.url, conversationId: `a:malformed-sender` };
+      const storedReferences = async () => (await bot.store.list('conversationRefs')).length;
+      const referencesBefore = await storedReferences();
+      const click = executeActivity('approvalApprove', { requestId: 'MR-7K2Q9XW4PD', version: 1 }, options);
+      const response = await postActivity(bot.url, { ...click, from: { ...click.from, aadObjectId } });
+      expect(response.status).toBe(403);
+      expect(response.body).toMatchObject({ statusCode: 403, type: 'application/vnd.microsoft.error', value: { code: 'UnknownUser' } });
+
+      const message = messageActivity('help', options);
+      expect((await postActivity(bot.url, { ...message, from: { ...message.from, aadObjectId } })).status).toBe(200);
+      expect(connector.sent).toEqual([]);
+      expect(await storedReferences()).toBe(referencesBefore);
+    },
+  );
+
   it.each([null, 'a string', ['an', 'array']])('answers a button whose verb is not a string (%j) with a typed error', async (verb) => {
     const response = await postActivity(bot.url, executeActivity(verb, {}, { serviceUrl: connector.url }));
     expect(response.body).toMatchObject({ statusCode: 400, value: { code: 'UnknownVerb' } });
