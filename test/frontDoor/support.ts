@@ -151,10 +151,12 @@ export interface RawReply {
 export function rawRequest(url: string, options: { method?: string; path?: string; headers?: Record<string, string | number>; body?: Buffer | string; timeoutMs?: number }): Promise<RawReply> {
   const target = new URL(options.path ?? '/api/messages', url);
   return new Promise((resolve, reject) => {
+    let answered = false;
     const request = http.request(
       target,
       { method: options.method ?? 'POST', headers: options.headers ?? {}, agent: false, timeout: options.timeoutMs ?? 10_000 },
       (response) => {
+        answered = true;
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -162,6 +164,10 @@ export function rawRequest(url: string, options: { method?: string; path?: strin
       },
     );
     request.on('timeout', () => request.destroy(new Error('client timeout')));
+    // A connection that ends without an answer (the process died) fails the request at once.
+    request.on('close', () => {
+      if (!answered) reject(new Error('the connection closed without an answer'));
+    });
     // The server may answer (413, 415) and close before the whole body is sent: that is the point.
     request.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') reject(error);
