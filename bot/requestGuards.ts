@@ -19,13 +19,13 @@ export const HEADERS_TIMEOUT_MS = 5_000;
 export const REQUEST_TIMEOUT_MS = 10_000;
 /** Idle keep-alive connections are closed after this. */
 export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
-/** Connections held at once; more are refused by the operating system's accept loop in node. */
+/** Connections held at once; node closes any beyond this as soon as it accepts them. */
 export const MAX_CONNECTIONS = 256;
 
 /** A refusal with the status to answer and a generic, fixed body: nothing from the request or a library is echoed. */
 export class RequestRefused extends Error {
   constructor(
-    readonly status: 400 | 403 | 408 | 413 | 415,
+    readonly status: 400 | 403 | 413 | 415,
     readonly code: string,
   ) {
     super(code);
@@ -164,7 +164,8 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
  */
 export function limitConnections(server: NodeHttpServer, limits: ConnectionLimits = DEFAULT_CONNECTION_LIMITS): void {
   server.headersTimeout = limits.headersTimeoutMs;
-  server.requestTimeout = limits.requestTimeoutMs;
+  // Node counts its requestTimeout from the first byte of the request, ours from the end of its headers.
+  server.requestTimeout = limits.headersTimeoutMs + limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxConnections = limits.maxConnections;
 
