@@ -18,7 +18,7 @@ export interface UserInput {
 
 /** Keys that would reach an object's prototype wherever the data were copied. */
 const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-/** Our cards send at most seven fields (wizard, stage, action and one input); the selection of 60 users is ~2.3 KB. */
+/** Our cards send four fields at most (wizard, stage, action and the card's one input); 60 selected users are ~2.3 KB. */
 const MAX_SUBMIT_FIELDS = 16;
 const MAX_SUBMIT_CHARS = 10_000;
 
