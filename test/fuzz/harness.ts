@@ -95,6 +95,8 @@ export interface FuzzReport {
   /** ERROR lines the bot logged during the fuzz (e.g. a turn that threw), by message: reported, not failed on. */
   errorsLogged: Record<string, number>;
   targets: FuzzTargets;
+  /** Well-formed clicks on the set-up request and run by strangers (approve, reject, withdraw, retry, cancel): status → count. */
+  aimed: Record<string, number>;
   /** The slowest answers (what makes a run long), slowest first. */
   slowest: Array<{ index: number; label: string; ms: number }>;
 }
@@ -586,11 +588,22 @@ export function payloadExcerpt(payload: Payload, length = 700): string {
   return excerpt(shortened ?? 'undefined', length);
 }
 
+/** A stranger's Action.Execute on the set-up request or run with its real id and a plausible version. */
+function isAimed(payload: Payload, targets: FuzzTargets): boolean {
+  if (payload.kind !== 'activity') return false;
+  const activity = payload.activity as { type?: unknown; name?: unknown; value?: { action?: { verb?: unknown; data?: { requestId?: unknown; runId?: unknown; version?: unknown } } } };
+  const data = activity.type === 'invoke' && activity.name === 'adaptiveCard/action' ? activity.value?.action?.data : undefined;
+  if (!data || typeof data !== 'object' || (data.version !== 1 && data.version !== 2)) return false;
+  return (typeof data.requestId === 'string' && targets.requestIds.includes(data.requestId)) || (typeof data.runId === 'string' && targets.runIds.includes(data.runId));
+}
+
 /** Groups failures by cause: kind, payload type and name, status, and the body with ids and numbers blurred. */
 function signatureOf(failure: FuzzFailure): string {
   const what = failure.kind === '5xx' ? (failure.detail ?? failure.body) : failure.kind === 'crash' ? failure.label : failure.detail?.replace(/ \(one of payloads [^)]*\)/, '');
   const body = blur(what ?? '').slice(0, 160);
   const name = failure.name?.startsWith('adaptiveCard/action') ? 'adaptiveCard/action' : failure.name;
+  // A turn error is grouped by its cause alone: the same throw from a message or a conversationUpdate is one bug.
+  if (failure.kind === 'turnError') return [failure.kind, body].join(' | ');
   return [failure.kind, failure.type, name, failure.status, body].filter((part) => part !== undefined).join(' | ');
 }
 
@@ -606,6 +619,7 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
   let sent = 0;
   let setupMs = 0;
   const slowest: FuzzReport['slowest'] = [];
+  const aimed: FuzzReport['aimed'] = {};
   let targets: FuzzTargets = { requestIds: [], runIds: [], customerIds: [], customerNames: [], subscriptionIds: [] };
   try {
     await stage.start();
@@ -683,10 +697,10 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
     let restarts = 0;
 
 
-    const sendPayload = (payload: Payload): Promise<SentReply> =>
+    const sendPayload = (payload: Payload, timeoutMs = options.requestTimeoutMs): Promise<SentReply> =>
       payload.kind === 'raw'
-        ? send(stage.botUrl, payload.method, payload.path, payload.headers, payload.body, options.requestTimeoutMs)
-        : send(stage.botUrl, 'POST', '/api/messages', { 'content-type': 'application/json' }, Buffer.from(JSON.stringify(payload.activity) ?? ''), options.requestTimeoutMs);
+        ? send(stage.botUrl, payload.method, payload.path, payload.headers, payload.body, timeoutMs)
+        : send(stage.botUrl, 'POST', '/api/messages', { 'content-type': 'application/json' }, Buffer.from(JSON.stringify(payload.activity) ?? ''), timeoutMs);
 
     /**
      * The bot died: restart it, then replay each payload that was in flight alone, to name the one that kills it.
@@ -753,6 +767,7 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
           const reply = await sendPayload(payload);
           answeredAt = Date.now();
           sent++;
+          if (isAimed(payload, targets)) aimed[reply.status] = (aimed[reply.status] ?? 0) + 1;
           byStatus[reply.status] = (byStatus[reply.status] ?? 0) + 1;
           if (reply.status >= 500) {
             const reference = referenceIn(reply.body);
@@ -811,6 +826,7 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
     };
     await Promise.all(Array.from({ length: options.lanes }, () => lane()));
     if (aborted) record({ kind: 'crash', detail: aborted });
+    options.log(`${sent} payloads sent in ${Date.now() - started - setupMs} ms`);
 
     // Let what the fuzz started settle (a scan a stranger asked for, card updates), then check the end state.
     await sleep(1_500);
@@ -831,10 +847,14 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
      * Several payloads were in flight when the error was logged: replay them one at a time (each cause once) and
      * name the one that logs the same error again, so every failure has a payload that reproduces it.
      */
-    const replayed = new Map<string, number | undefined>();
+    const replayed = new Set<string>();
+    let replays = 0;
+    const replayDeadline = Date.now() + 30_000;
     const replayAlone = async (candidates: readonly number[], cause: string): Promise<number | undefined> => {
-      const key = `${bare(cause)}|${[...candidates].sort((a, b) => a - b).join(',')}`;
-      if (replayed.has(key)) return replayed.get(key);
+      // One reproduction per cause is enough (the report groups by cause); a budget keeps a bad run short.
+      const key = bare(cause) ?? cause;
+      if (replayed.has(key) || replays >= 60 || Date.now() > replayDeadline) return undefined;
+      replayed.add(key);
       let named: number | undefined;
       for (const candidate of [...candidates].sort((a, b) => a - b)) {
         const payload = payloads.get(candidate);
@@ -842,7 +862,9 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
         if (!payload || stage.botIsDown() || failedAlready.get(candidate)?.kind === 'hang') continue;
         const seen: string[] = [];
         stage.onTurnError = (reference) => seen.push(reference);
-        await sendPayload(payload).catch(() => undefined);
+        replays++;
+        // A turn error shows within seconds; a payload that takes longer (retrying a dead serviceUrl) is not it.
+        await sendPayload(payload, 3_000).catch(() => undefined);
         await sleep(200);
         if (seen.some((reference) => bare(stage.causes.get(reference)) === bare(cause))) {
           named = candidate;
@@ -850,7 +872,6 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
         }
       }
       stage.onTurnError = undefined;
-      replayed.set(key, named);
       return named;
     };
     const failedAlready = new Map<number, FuzzFailure>();
@@ -873,6 +894,7 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
       });
     }
 
+    if (replays > 0) options.log(`${replays} payloads replayed alone to name the payload of a turn error`);
     // The end state, replays included (they are strangers' payloads too).
     const problem = await stage.healthy();
     if (problem) record({ kind: 'health', detail: `at the end: ${problem}` });
@@ -896,6 +918,7 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
       distinct: distinctFailures(failures, payloads),
       errorsLogged: { ...stage.errors },
       targets,
+      aimed,
       slowest,
     };
   } finally {
@@ -931,6 +954,7 @@ export function formatReport(report: FuzzReport): string {
     `by status: ${Object.entries(report.byStatus).sort().map(([status, count]) => `${status}: ${count}`).join(', ')}`,
     `5xx: ${report.failures.filter((f) => f.kind === '5xx').length}, crashes: ${report.crashes}, hangs: ${report.hangs}, state changes: ${report.failures.filter((f) => f.kind === 'state').length}`,
   ];
+  lines.push(`well-formed clicks on the set-up request and run (approve, reject, withdraw, retry, cancel) by status: ${Object.entries(report.aimed).map(([status, count]) => `${status}: ${count}`).join(', ') || 'none'}`);
   lines.push(`slowest answers: ${report.slowest.slice(0, 5).map((entry) => `#${entry.index} ${entry.ms} ms (${entry.label})`).join('; ')}`);
   if (Object.keys(report.errorsLogged).length > 0) {
     lines.push(`errors the bot logged (not failures by themselves): ${Object.entries(report.errorsLogged).map(([message, count]) => `${message} ×${count}`).join('; ')}`);
