@@ -195,8 +195,14 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     }
     if (context.activity.type === 'message') {
       // Only a message turn runs the dialog, which may now be in a broken state: start the conversation afresh.
-      await conversationState.delete(context);
-      await context.sendActivity(message);
+      // Both steps can fail for the reason the turn did (store down, reply address unreachable); that is logged
+      // and the request still answered, instead of this handler's own error becoming a 500.
+      try {
+        await conversationState.delete(context);
+        await context.sendActivity(message);
+      } catch (followUp) {
+        logger.warn('Could not reset the dialog or apologise after a failed turn', { reference, error: followUp instanceof Error ? followUp.message : String(followUp) });
+      }
     }
   };
 

@@ -1,3 +1,5 @@
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { RunningBot, startBot } from '../bot/index';
 import { silentLogger } from '../services/logging';
 import { testConfig } from './support/config';
@@ -99,6 +101,24 @@ describe('the bot over its real /api/messages endpoint', () => {
       expect(await storedReferences()).toBe(referencesBefore);
     },
   );
+
+  it('answers a message whose replies are all refused without a 5xx, and keeps serving', async () => {
+    // A Bot Connector that refuses every reply: the answer fails, and so does the apology in onTurnError.
+    const refusing = http.createServer((_request, response) => {
+      response.writeHead(403, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { code: 'BotNotInConversationRoster', message: 'refused' } }));
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = refusing.address() as AddressInfo;
+      const refused = { serviceUrl: `http://127.0.0.1:${port}/`, conversationId: 'a:refused' };
+      expect((await postActivity(bot.url, messageActivity('help', refused))).status).toBe(200);
+    } finally {
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+    }
+    await postActivity(bot.url, messageActivity('help', { serviceUrl: connector.url }));
+    expect(cardText(connector.cards()[0])).toContain('What I can do');
+  });
 
   it.each([null, 'a string', ['an', 'array']])('answers a button whose verb is not a string (%j) with a typed error', async (verb) => {
     const response = await postActivity(bot.url, executeActivity(verb, {}, { serviceUrl: connector.url }));
