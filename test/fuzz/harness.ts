@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { APPROVAL_VERBS } from '../../bot/approvalHandlers';
+import { MAX_ACTIVITY_BYTES } from '../../bot/requestGuards';
 import { ADAPTIVE_CARD_CONTENT_TYPE, fitsTeams, TEAMS_CARD_LIMITS, type AdaptiveCard } from '../../cards/render';
 import type { MigrationRequest } from '../../services/domain/request';
 import type { MigrationRun } from '../../services/migration';
@@ -45,8 +46,8 @@ export const DEFAULT_FUZZ_OPTIONS: Omit<FuzzOptions, 'seed' | 'count' | 'log'> =
   healthEvery: 100,
   // Teams gives a bot 15 s; a quarter less keeps a hang from costing the run much while still meaning "no answer".
   requestTimeoutMs: 10_000,
-  // Teams activities are far below 1 MB (issue 9); the body limit is expected at or below it.
-  bodyLimitBytes: 1024 * 1024,
+  // The bot's own limit: bodies are tried just under it (must be served) and just over it (413).
+  bodyLimitBytes: MAX_ACTIVITY_BYTES,
 };
 
 /**
