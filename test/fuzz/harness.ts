@@ -44,8 +44,8 @@ export interface FuzzOptions {
 export const DEFAULT_FUZZ_OPTIONS: Omit<FuzzOptions, 'seed' | 'count' | 'log'> = {
   lanes: 4,
   healthEvery: 100,
-  // Teams gives a bot 15 s; a quarter less keeps a hang from costing the run much while still meaning "no answer".
-  requestTimeoutMs: 10_000,
+  // Teams gives a bot 15 s to answer; later is no answer at all for the person.
+  requestTimeoutMs: 15_000,
   // The bot's own limit: bodies are tried just under it (must be served) and just over it (413).
   bodyLimitBytes: MAX_ACTIVITY_BYTES,
 };
@@ -319,6 +319,7 @@ function parseFields(json: string | undefined): Record<string, unknown> {
 function blur(text: string): string {
   return text
     .replace(/"reference":"[^"]*"/g, '"reference":"…"')
+    .replace(/with value "[^]*?" must be/g, 'with value … must be')
     .replace(/[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12,13}/gi, '<id>')
     .replace(/\d+/g, '#');
 }
@@ -884,7 +885,8 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
       // Already reported for its payload: as a hang (the error came when it gave up), or a 5xx with the same cause.
       const earlier = index !== undefined ? failedAlready.get(index) : undefined;
       if (earlier && (earlier.kind === 'hang' || bare(earlier.detail) === bare(cause))) continue;
-      if (index === undefined && candidates.some((candidate) => bare(failedAlready.get(candidate)?.detail) === bare(cause))) continue;
+      // Unnamed, but a payload in flight already failed with this cause, or hung (its turn gives up meanwhile).
+      if (index === undefined && candidates.some((candidate) => bare(failedAlready.get(candidate)?.detail) === bare(cause) || failedAlready.get(candidate)?.kind === 'hang')) continue;
       const named = index ?? (await replayAlone(candidates, cause));
       const payload = named !== undefined ? payloads.get(named) : undefined;
       record({
