@@ -885,9 +885,11 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
       // Already reported for its payload: as a hang (the error came when it gave up), or a 5xx with the same cause.
       const earlier = index !== undefined ? failedAlready.get(index) : undefined;
       if (earlier && (earlier.kind === 'hang' || bare(earlier.detail) === bare(cause))) continue;
-      // Unnamed, but a payload in flight already failed with this cause, or hung (its turn gives up meanwhile).
-      if (index === undefined && candidates.some((candidate) => bare(failedAlready.get(candidate)?.detail) === bare(cause) || failedAlready.get(candidate)?.kind === 'hang')) continue;
+      // Unnamed, but a payload in flight already failed with this cause.
+      if (index === undefined && candidates.some((candidate) => bare(failedAlready.get(candidate)?.detail) === bare(cause))) continue;
       const named = index ?? (await replayAlone(candidates, cause));
+      // No other payload repeats it, and one in flight hung: the hung turn gave up while it was being waited for.
+      if (named === undefined && candidates.some((candidate) => failedAlready.get(candidate)?.kind === 'hang')) continue;
       const payload = named !== undefined ? payloads.get(named) : undefined;
       record({
         kind: 'turnError',
