@@ -56,24 +56,62 @@ export function createBotAdapter(settings: BotAuthenticationSettings): CloudAdap
   );
 }
 
-/** The fields the adapter relies on before our code runs; the rest of the activity passes through untouched. */
+/** Where replies go: only http(s) — botbuilder throws (a 500) on anything else, and `file:` or `javascript:` is hostile. */
+const ServiceUrl = z.string().refine((value) => {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+});
+
+/**
+ * A channel account: botbuilder serializes `id` and `name` into every reply and throws on other types. Who the
+ * sender is (`aadObjectId`) is judged by the handlers, which answer a typed 403 for a malformed one.
+ */
+const ChannelAccount = z.looseObject({
+  id: z.string().min(1),
+  name: z.string().nullish(),
+});
+
+/**
+ * The envelope every channel activity has (Teams, the Playground and the emulator always send these), checked
+ * before authentication so a malformed one is a 400 rather than a botbuilder exception (500) or a hang. The
+ * payload beyond the envelope passes through untouched for the handlers to judge.
+ */
 const ActivityShape = z.looseObject({
   type: z.string().min(1),
   id: z.string().nullish(),
-  channelId: z.string().nullish(),
-  serviceUrl: z.string().nullish(),
+  channelId: z.string().min(1),
+  serviceUrl: ServiceUrl,
+  from: ChannelAccount,
+  recipient: ChannelAccount,
+  conversation: z.looseObject({
+    id: z.string().min(1),
+    name: z.string().nullish(),
+    tenantId: z.string().nullish(),
+    conversationType: z.string().nullish(),
+    isGroup: z.boolean().nullish(),
+  }),
   locale: z.string().nullish(),
+  text: z.string().nullish(),
+  name: z.string().nullish(),
+  replyToId: z.string().nullish(),
   timestamp: z.string().nullish(),
   localTimestamp: z.string().nullish(),
   expiration: z.string().nullish(),
-  from: z.looseObject({}).nullish(),
-  recipient: z.looseObject({}).nullish(),
-  conversation: z.looseObject({}).nullish(),
+  channelData: z.looseObject({}).nullish(),
+  entities: z.array(z.looseObject({})).nullish(),
+  attachments: z.array(z.looseObject({})).nullish(),
+  membersAdded: z.array(ChannelAccount).nullish(),
+  membersRemoved: z.array(ChannelAccount).nullish(),
 });
 
 /**
  * A parsed JSON body as an Activity, or undefined when it is not one (`{}`, an array, a type that is not a
- * string). Dates are converted as botbuilder's own request parsing does (keeping the raw strings).
+ * string, no conversation, a serviceUrl that is not http(s)). Dates are converted as botbuilder's own request
+ * parsing does (keeping the raw strings).
  */
 export function parseActivity(body: unknown): Activity | undefined {
   const parsed = ActivityShape.safeParse(body);

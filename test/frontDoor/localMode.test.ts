@@ -58,6 +58,41 @@ describe('local mode refuses what a web page can send', () => {
     expect((await references().get(victim))?.value.reference.serviceUrl).toBe(attackerInbox.url);
   });
 
+  describe('an activity without a well-formed envelope is 400 before any turn', () => {
+    const base = () => activity(attackerInbox.url, { text: 'help' });
+    const without = (field: string) => {
+      const copy: Record<string, unknown> = base();
+      delete copy[field];
+      return copy;
+    };
+    it.each([
+      ['a javascript: serviceUrl', { ...base(), serviceUrl: 'javascript:alert(1)' }],
+      ['a file: serviceUrl', { ...base(), serviceUrl: 'file:///etc/passwd' }],
+      ['a serviceUrl that is not a URL', { ...base(), serviceUrl: 'not a url' }],
+      ['a null serviceUrl', { ...base(), serviceUrl: null }],
+      ['no channelId', without('channelId')],
+      ['no conversation', without('conversation')],
+      ['a conversation without id', { ...base(), conversation: { conversationType: 'personal' } }],
+      ['a null recipient', { ...base(), recipient: null }],
+      ['a from without id', { ...base(), from: {} }],
+      ['a tenantId that is an object', { ...base(), conversation: { id: 'a:x', tenantId: { id: 'x' } } }],
+      ['text that is not a string', { ...base(), text: false }],
+      ['membersAdded that is not a list', { ...base(), type: 'conversationUpdate', membersAdded: 'x' }],
+      ['a member that is null', { ...base(), type: 'conversationUpdate', membersAdded: [null] }],
+    ])('%s', async (_name, body) => {
+      const reply = await rawRequest(bot.url, { headers: { 'Content-Type': 'application/json' }, body: json(body) });
+      expect(reply).toMatchObject({ status: 400, body: json({ error: 'notAnActivity' }) });
+    });
+
+    it('none of them reached the serviceUrl', async () => {
+      await bot.idle();
+      const before = attackerInbox.requests.length;
+      await rawRequest(bot.url, { headers: { 'Content-Type': 'application/json' }, body: json({ ...base(), text: false }) });
+      await bot.idle();
+      expect(attackerInbox.requests.length).toBe(before);
+    });
+  });
+
   describe('the sandbox admin API', () => {
     const admin = (headers: Record<string, string>, body?: string, method = 'POST') =>
       rawRequest(bot.backend.embeddedSandbox?.url ?? '', { method, path: '/_sandbox/clock', headers, body });
