@@ -210,11 +210,17 @@ function baseActivity(dice: Dice, context: FuzzContext, stranger: Stranger): Rec
   };
 }
 
+/**
+ * How often each envelope field is made hostile, relative to the rates below: about a third of the activities get at
+ * least one hostile field (refused at the door, they test the door); the rest reach the dialogs and handlers.
+ */
+const ENVELOPE_RATE = 0.5;
+
 /** Hostile values for each envelope field; the rest of the activity stays well formed, so the handler is reached. */
 function mutateEnvelope(dice: Dice, activity: Record<string, unknown>, context: FuzzContext): string[] {
   const mutated: string[] = [];
   const field = <T>(name: string, probability: number, values: () => T) => {
-    if (!dice.chance(probability)) return;
+    if (!dice.chance(probability * ENVELOPE_RATE)) return;
     const value = values();
     if (value === undefined) delete activity[name];
     else activity[name] = value;
@@ -294,7 +300,7 @@ function mutateEnvelope(dice: Dice, activity: Record<string, unknown>, context: 
       [{ type: 'clientInfo', locale: hostileValue(dice), timezone: hostileValue(dice) }],
     ]),
   );
-  if (dice.chance(0.04)) {
+  if (dice.chance(0.04 * ENVELOPE_RATE)) {
     setOwn(activity, '__proto__', { type: 'invoke', name: 'adaptiveCard/action', polluted: true });
     mutated.push('__proto__');
   }
