@@ -96,6 +96,8 @@ export interface FuzzReport {
   /** ERROR lines the bot logged during the fuzz (e.g. a turn that threw), by message: reported, not failed on. */
   errorsLogged: Record<string, number>;
   targets: FuzzTargets;
+  /** Rows of each protected table before the fuzz (what the state comparison covers). */
+  protectedRows: Record<string, number>;
   /** Well-formed clicks on the set-up request and run by strangers (approve, reject, withdraw, retry, cancel): status → count. */
   aimed: Record<string, number>;
   /** The slowest answers (what makes a run long), slowest first. */
@@ -224,6 +226,8 @@ class Stage {
       HTTP_PROXY: 'http://127.0.0.1:9',
       HTTPS_PROXY: 'http://127.0.0.1:9',
       NO_PROXY: '127.0.0.1,localhost,::1',
+      // An unhandled rejection ends the process even if some library listens for them: it is counted as a crash.
+      NODE_OPTIONS: '--unhandled-rejections=strict',
     });
     this.bot = bot;
     const keep = (line: string) => {
@@ -622,6 +626,7 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
   let setupMs = 0;
   const slowest: FuzzReport['slowest'] = [];
   const aimed: FuzzReport['aimed'] = {};
+  let protectedRows: FuzzReport['protectedRows'] = {};
   let targets: FuzzTargets = { requestIds: [], runIds: [], customerIds: [], customerNames: [], subscriptionIds: [] };
   try {
     await stage.start();
@@ -636,6 +641,8 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
     options.log(`set up in ${setupMs} ms: pending request ${scenario.pendingRequestId}, run ${scenario.runId}; bot at ${stage.botUrl}`);
 
     const baseline = await snapshot(store);
+    protectedRows = Object.fromEntries([...baseline].map(([table, rows]) => [table, rows.size]));
+    options.log(`protected rows: ${Object.entries(protectedRows).map(([table, rows]) => `${table} ${rows}`).join(', ')}`);
     const baselineSeq = await stage.ledgerLastSeq();
     const baselineRequestIds = new Set(targets.requestIds);
 
@@ -923,6 +930,7 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
       distinct: distinctFailures(failures, payloads),
       errorsLogged: { ...stage.errors },
       targets,
+      protectedRows,
       aimed,
       slowest,
     };

@@ -86,6 +86,10 @@ describe('a stranger at the front door', () => {
     const report = await runStrangerFuzz({ ...DEFAULT_FUZZ_OPTIONS, seed: SEED, count: COUNT, log: () => {} });
 
     expect(report.sent).toBe(COUNT);
+    // The comparison covers something: Alex's two requests, Megan's decision, the finished run and its audit.
+    expect(report.protectedRows).toMatchObject({ requests: 2, runs: 1 });
+    expect(report.protectedRows.audit).toBeGreaterThan(3);
+    expect(report.protectedRows.conversationRefs).toBeGreaterThanOrEqual(2);
     // The whole report (counts, every distinct failure with its payload and replay command) is the message.
     expect(report.failures.length === 0 ? 'no failures' : formatReport(report)).toBe('no failures');
     expect({ crashes: report.crashes, hangs: report.hangs }).toEqual({ crashes: 0, hangs: 0 });
