@@ -318,6 +318,8 @@ function commandText(dice: Dice, targets: FuzzTargets): string {
     [4, () => `${dice.pick(['assign', 'Assign', 'ASSIGN'])} ${arg()} to me`],
     [2, () => `unassign ${arg()}`],
     [1, () => 'my customers'],
+    // One scan at a time (a second is told so); each reads the hostile customers' names again.
+    [0.3, () => dice.pick(['scan now', 'jetzt scannen'])],
     [2, () => `alerts ${dice.pick(['all', 'mine', 'off', 'ALL', 'everything', arg()])}`],
     [5, () => `${dice.pick(['migrate', 'migrieren', 'Migrate'])} ${arg()}`],
     [1, () => dice.pick(['migrate', 'migrieren'])],

@@ -96,6 +96,8 @@ export interface FuzzReport {
   /** ERROR lines the bot logged during the fuzz (e.g. a turn that threw), by message: reported, not failed on. */
   errorsLogged: Record<string, number>;
   targets: FuzzTargets;
+  /** Replies checked for live hostile text and size, and how many of them show a hostile customer's name. */
+  replies: { checked: number; withHostileCustomer: number };
   /** Rows of each protected table before the fuzz (what the state comparison covers). */
   protectedRows: Record<string, number>;
   /** Well-formed clicks on the set-up request and run by strangers (approve, reject, withdraw, retry, cancel): status → count. */
@@ -362,6 +364,13 @@ async function setUpScenario(stage: Stage, store: Store, log: (line: string) => 
       .filter((sent) => sent.conversationId === `a:personal-${user.id}`)
       .flatMap((sent) => (sent.activity.attachments ?? []).filter((a) => a.contentType === ADAPTIVE_CARD).map((a) => a.content));
 
+  // Partner Center data is untrusted too: customers named to break cards and messages, scanned like any other.
+  const hostileNames: string[] = [];
+  for (const companyName of HOSTILE_CUSTOMER_NAMES) {
+    const created = await stage.admin<{ customer: { id: string; companyName: string } }>('POST', '/customers', { companyName, users: 3, kaizala: [{ endInDays: 20 }] });
+    hostileNames.push(created.customer.companyName);
+  }
+
   await post(botAddedActivity(options(ALEX)));
   await post(botAddedActivity(options(MEGAN)));
   await post(messageActivity('alerts all', options(ALEX)));
@@ -428,11 +437,20 @@ async function setUpScenario(stage: Stage, store: Store, log: (line: string) => 
       requestIds,
       runIds: [run.id],
       customerIds: [...new Set([...eligible.map((c) => c.customerId), ...customers.slice(0, 6).map((c) => c.id)])],
-      customerNames: [...eligible.map((c) => c.companyName), ...customers.slice(0, 6).map((c) => c.companyName)],
+      customerNames: [...eligible.map((c) => c.companyName), ...customers.slice(0, 6).map((c) => c.companyName), ...hostileNames],
       subscriptionIds: [...new Set([...eligible.map((c) => c.subscriptionId), ...scanned.slice(0, 6).flatMap((item) => (item.value.subscriptionId ? [item.value.subscriptionId] : []))])],
     },
   };
 }
+
+/** Issue 9's names: a right-to-left override, a template expression, markdown with a link and an image, a line separator, 20,000 characters. */
+const HOSTILE_CUSTOMER_NAMES: readonly string[] = [
+  '\u202Egnp.exe\u202C Holdings',
+  'Budget ${not approved} Ltd',
+  '**Bold** [phish](https://evil.example/login) ![img](https://evil.example/x.png) GmbH',
+  'Line\u2028Separator <at>Megan Bowen</at> &lt;b&gt; Inc',
+  `Long ${'N'.repeat(20_000)}`,
+];
 
 interface SandboxCustomer {
   customer: { id: string; companyName: string; profile: string; access: { graphConsent: boolean; gdapRoles: boolean; conditionalAccessBlocked: boolean } };
@@ -627,6 +645,7 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
   const slowest: FuzzReport['slowest'] = [];
   const aimed: FuzzReport['aimed'] = {};
   let protectedRows: FuzzReport['protectedRows'] = {};
+  const replies: FuzzReport['replies'] = { checked: 0, withHostileCustomer: 0 };
   let targets: FuzzTargets = { requestIds: [], runIds: [], customerIds: [], customerNames: [], subscriptionIds: [] };
   try {
     await stage.start();
@@ -666,20 +685,18 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
         if (reference && owner !== undefined) referenceOwner.set(reference, owner);
         const actions = (reply.activity.attachments ?? []).flatMap((attachment) => actionsOf(attachment.content));
         if (actions.length > 0) lastCards.set(reply.conversationId, actions);
-        if (checkReplies) {
-          const how = reply.method === 'PUT' ? 'an updated message' : 'a sent message';
-          for (const problem of sentActivityProblems(reply.activity, how)) {
-            const payload = owner !== undefined ? payloads.get(owner) : undefined;
-            record({ ...problem, ...(owner !== undefined ? { index: owner } : {}), ...(payload ? { ...describePayload(payload), label: payload.label } : {}) });
-          }
+        const how = reply.method === 'PUT' ? 'an updated message' : 'a sent message';
+        replies.checked++;
+        if (/gnp\.exe|phish|Separator|not approved|NNNNNNNNNN/.test(JSON.stringify(reply.activity))) replies.withHostileCustomer++;
+        for (const problem of sentActivityProblems(reply.activity, how)) {
+          const payload = owner !== undefined ? payloads.get(owner) : undefined;
+          record({ ...problem, ...(owner !== undefined ? { index: owner } : {}), ...(payload ? { ...describePayload(payload), label: payload.label } : {}) });
         }
       }
       stage.connector.clear();
     };
-    // The set-up's own replies are the legitimate users' business; from here on every reply is checked.
-    let checkReplies = false;
+    // Every reply is checked, the set-up's too: its alerts and reports carry the hostile customers' names.
     absorbReplies();
-    checkReplies = true;
     const context: FuzzContext = {
       serviceUrl: stage.connector.url,
       deadServiceUrl: 'http://127.0.0.1:9/',
@@ -931,6 +948,7 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
       errorsLogged: { ...stage.errors },
       targets,
       protectedRows,
+      replies,
       aimed,
       slowest,
     };
@@ -967,6 +985,7 @@ export function formatReport(report: FuzzReport): string {
     `by status: ${Object.entries(report.byStatus).sort().map(([status, count]) => `${status}: ${count}`).join(', ')}`,
     `5xx: ${report.failures.filter((f) => f.kind === '5xx').length}, crashes: ${report.crashes}, hangs: ${report.hangs}, state changes: ${report.failures.filter((f) => f.kind === 'state').length}`,
   ];
+  lines.push(`replies checked for live hostile text and size: ${report.replies.checked} (${report.replies.withHostileCustomer} show a hostile customer's name)`);
   lines.push(`well-formed clicks on the set-up request and run (approve, reject, withdraw, retry, cancel) by status: ${Object.entries(report.aimed).map(([status, count]) => `${status}: ${count}`).join(', ') || 'none'}`);
   lines.push(`slowest answers: ${report.slowest.slice(0, 5).map((entry) => `#${entry.index} ${entry.ms} ms (${entry.label})`).join('; ')}`);
   if (Object.keys(report.errorsLogged).length > 0) {

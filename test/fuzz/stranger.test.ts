@@ -90,6 +90,8 @@ describe('a stranger at the front door', () => {
     expect(report.protectedRows).toMatchObject({ requests: 2, runs: 1 });
     expect(report.protectedRows.audit).toBeGreaterThan(3);
     expect(report.protectedRows.conversationRefs).toBeGreaterThanOrEqual(2);
+    // The inertness check saw the hostile customers' names in what the bot sent.
+    expect(report.replies.withHostileCustomer).toBeGreaterThan(5);
     // The whole report (counts, every distinct failure with its payload and replay command) is the message.
     expect(report.failures.length === 0 ? 'no failures' : formatReport(report)).toBe('no failures');
     expect({ crashes: report.crashes, hangs: report.hangs }).toEqual({ crashes: 0, hangs: 0 });
