@@ -828,7 +828,7 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
           inFlight.delete(index);
           const ms = answeredAt - sentAt;
           if (slowest.length < 10 || ms > slowest[slowest.length - 1].ms) {
-            slowest.push({ index, label: `${described.type}${described.name ? ` ${described.name}` : ''} ${payload.label}`.slice(0, 120), ms });
+            slowest.push({ index, label: payload.label.slice(0, 120), ms });
             slowest.sort((a, b) => b.ms - a.ms);
             slowest.length = Math.min(slowest.length, 10);
           }
