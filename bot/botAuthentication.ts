@@ -70,8 +70,11 @@ const ServiceUrl = z.string().refine((value) => {
  * A channel account: botbuilder serializes `id` and `name` into every reply and throws on other types. Who the
  * sender is (`aadObjectId`) is judged by the handlers, which answer a typed 403 for a malformed one.
  */
+/** Teams' ids (29:…, a:…, 19:…@thread.v2;messageid=…) are a few hundred characters at most; storage keys carry them. */
+const MAX_ID_LENGTH = 512;
+
 const ChannelAccount = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().min(1).max(MAX_ID_LENGTH),
   name: z.string().nullish(),
 });
 
@@ -88,7 +91,7 @@ const ActivityShape = z.looseObject({
   from: ChannelAccount,
   recipient: ChannelAccount,
   conversation: z.looseObject({
-    id: z.string().min(1),
+    id: z.string().min(1).max(MAX_ID_LENGTH),
     name: z.string().nullish(),
     tenantId: z.string().nullish(),
     conversationType: z.string().nullish(),
@@ -102,7 +105,10 @@ const ActivityShape = z.looseObject({
   localTimestamp: z.string().nullish(),
   expiration: z.string().nullish(),
   channelData: z.looseObject({}).nullish(),
-  entities: z.array(z.looseObject({})).nullish(),
+  // botbuilder reads `mentioned.id` of every mention entity when it strips the bot's mention from the text.
+  entities: z
+    .array(z.looseObject({ type: z.string().nullish() }).refine((entity) => entity.type !== 'mention' || ChannelAccount.safeParse(entity.mentioned).success))
+    .nullish(),
   attachments: z.array(z.looseObject({})).nullish(),
   membersAdded: z.array(ChannelAccount).nullish(),
   membersRemoved: z.array(ChannelAccount).nullish(),
@@ -117,6 +123,13 @@ export function parseActivity(body: unknown): Activity | undefined {
   const parsed = ActivityShape.safeParse(body);
   if (!parsed.success) return undefined;
   const activity: Record<string, unknown> = { ...parsed.data };
+  // botbuilder and the Teams handler read these without a null check (`text.replace`, `entities.length`,
+  // `channelData.eventType`): an explicit null becomes what a client that leaves them out gets.
+  const mentions = (parsed.data.entities ?? []).some((entity) => entity.type === 'mention');
+  if (parsed.data.text === null) delete activity.text;
+  if (mentions && typeof activity.text !== 'string') activity.text = '';
+  if (parsed.data.entities === null) delete activity.entities;
+  if (parsed.data.channelData === null || parsed.data.channelData === undefined) activity.channelData = {};
   for (const field of ['timestamp', 'localTimestamp', 'expiration'] as const) {
     const raw = parsed.data[field];
     if (typeof raw === 'string') {

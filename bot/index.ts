@@ -199,7 +199,9 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
       // and the request still answered, instead of this handler's own error becoming a 500.
       try {
         await conversationState.delete(context);
-        await context.sendActivity(message);
+        // When the turn failed because the reply address refused the connection, an apology sent there would
+        // only wait out the connector's retries a second time.
+        if (!isReplyAddressUnreachable(error)) await context.sendActivity(message);
       } catch (followUp) {
         logger.warn('Could not reset the dialog or apologise after a failed turn', { reference, error: followUp instanceof Error ? followUp.message : String(followUp) });
       }
@@ -294,4 +296,12 @@ if (require.main === module) {
     process.stderr.write(`Startup failed: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });
+}
+
+/** The connector's own error when the channel's reply address (serviceUrl) could not be reached at all. */
+function isReplyAddressUnreachable(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 3) return false;
+  const wrapped = error as Error & { code?: unknown; error?: unknown };
+  // A dialog wraps what it caught (DialogContextError.error); Node's errors chain through `cause`.
+  return wrapped.code === 'REQUEST_SEND_ERROR' || isReplyAddressUnreachable(wrapped.error, depth + 1) || isReplyAddressUnreachable(error.cause, depth + 1);
 }
