@@ -911,6 +911,9 @@ export async function runStrangerFuzz(options: FuzzOptions): Promise<FuzzReport>
     for (const { reference, candidates } of turnErrors) {
       if (answeredWith500.has(reference)) continue;
       const cause = `cause: ${stage.causes.get(reference) ?? 'unknown'}`;
+      // The fake connector always answers, so a refused connection is a reply to a dead serviceUrl that a stranger
+      // chose: the known slow-reply-address case counted above, where the turn ends when the send gives up.
+      if (/ECONNREFUSED/.test(cause)) continue;
       const index = referenceOwner.get(reference) ?? (candidates.length === 1 ? candidates[0] : undefined);
       // Already reported for its payload: as a hang (the error came when it gave up), or a 5xx with the same cause.
       const earlier = index !== undefined ? failedAlready.get(index) : undefined;
