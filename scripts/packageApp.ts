@@ -1,23 +1,24 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
-import { ConfigError, environmentWithDotEnv, loadConfig } from '../bot/config';
+import { environmentWithDotEnv } from '../bot/config';
+import { isGuid } from '../services/domain/ids';
 
-/** The files Teams expects at the root of an app package. */
-const PACKAGE_FILES = ['manifest.json', 'color.png', 'outline.png'] as const;
+/** The files Teams expects at the root of an app package: the manifest, its two icons and its German strings. */
+const PACKAGE_FILES = ['manifest.json', 'color.png', 'outline.png', 'de-de.json'] as const;
 
 /**
  * Builds `appPackage/build/appPackage.zip` for upload to Teams: the manifest with the bot's app id filled in,
  * and the two icons. Refuses without an app id: a package for a local-mode bot could never be installed.
  */
 export function buildAppPackage(appPackageDir: string, appId: string): Buffer {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(appId)) {
+  if (!isGuid(appId)) {
     throw new Error('MicrosoftAppId must be set to the bot\'s Entra app id to build a Teams app package');
   }
   const entries = PACKAGE_FILES.map((name) => {
     const raw = fs.readFileSync(path.join(appPackageDir, name));
     const data = name === 'manifest.json' ? Buffer.from(raw.toString('utf8').replaceAll('${{MicrosoftAppId}}', appId), 'utf8') : raw;
-    if (name === 'manifest.json') JSON.parse(data.toString('utf8'));
+    if (name.endsWith('.json')) JSON.parse(data.toString('utf8'));
     return { name, data };
   });
   return zip(entries);
@@ -84,22 +85,25 @@ function crc32(data: Buffer): number {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
+/**
+ * Writes `appPackage/build/appPackage.zip` under `root`. The package needs the bot's app id and nothing else:
+ * whoever uploads it to Teams (often a Teams admin, not the operator who holds the bot's secret, allowed tenants
+ * or approvers) must be able to build it — so no other setting is read or validated here.
+ */
+export function writeAppPackage(root: string, env: NodeJS.ProcessEnv): { file: string; bytes: number; appId: string } {
+  const appId = (environmentWithDotEnv(root, env).MicrosoftAppId ?? '').trim();
+  const archive = buildAppPackage(path.join(root, 'appPackage'), appId);
+  const file = path.join(root, 'appPackage', 'build', 'appPackage.zip');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, archive);
+  return { file, bytes: archive.length, appId };
+}
+
 function main(): number {
-  let appId: string;
-  try {
-    appId = loadConfig(environmentWithDotEnv(process.cwd(), process.env)).bot.appId;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    return 1;
-  }
   const root = process.cwd();
   try {
-    const archive = buildAppPackage(path.join(root, 'appPackage'), appId);
-    const out = path.join(root, 'appPackage', 'build', 'appPackage.zip');
-    fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, archive);
-    process.stdout.write(`Wrote ${path.relative(root, out)} (${archive.length} bytes) for app ${appId}\n`);
+    const written = writeAppPackage(root, process.env);
+    process.stdout.write(`Wrote ${path.relative(root, written.file)} (${written.bytes} bytes) for app ${written.appId}\n`);
     return 0;
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
