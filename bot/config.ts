@@ -239,6 +239,9 @@ const VARIABLES = {
   MIGRATION_LEASE_TTL_SECONDS: wholeNumber(60, 15, 600),
 };
 
+/** The name of every variable the bot reads (for documentation and deployment checks). */
+export const CONFIG_VARIABLE_NAMES: readonly string[] = Object.freeze(Object.keys(VARIABLES));
+
 type Values = z.output<z.ZodObject<typeof VARIABLES>>;
 
 /** Rules across variables; each problem is a whole sentence. Runs even when single variables were bad (`when`). */
