@@ -50,6 +50,10 @@ export interface Config {
     readonly deadlineMarginDays: number;
     readonly leaseTtlSeconds: number;
   };
+  readonly observability: {
+    /** APPLICATIONINSIGHTS_CONNECTION_STRING: traces and metrics go to Application Insights; undefined = off. */
+    readonly appInsightsConnectionString?: string;
+  };
 }
 
 /** Megan Bowen and Adele Vance, the Agents Playground's mock users: Alex Wilber (the default user) requests. */
@@ -237,6 +241,7 @@ const VARIABLES = {
   LICENSE_PATH: oneOf(['graph', 'partnerCenter'], 'graph'),
   DEADLINE_MARGIN_DAYS: wholeNumber(3, 0, 60),
   MIGRATION_LEASE_TTL_SECONDS: wholeNumber(60, 15, 600),
+  APPLICATIONINSIGHTS_CONNECTION_STRING: text(),
 };
 
 /** The name of every variable the bot reads (for documentation and deployment checks). */
@@ -370,6 +375,7 @@ function toConfig(v: Values): Config {
       deadlineMarginDays: v.DEADLINE_MARGIN_DAYS,
       leaseTtlSeconds: v.MIGRATION_LEASE_TTL_SECONDS,
     },
+    observability: { appInsightsConnectionString: v.APPLICATIONINSIGHTS_CONNECTION_STRING || undefined },
   };
 }
 

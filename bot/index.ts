@@ -19,6 +19,7 @@ import { ApprovalService, Approvers, KaizalaSubscriptions, startExpirySweep } fr
 import { BackgroundWork } from '../services/background';
 import { GraphTenantDirectory, PriceList, PriceListError } from '../services/catalog';
 import { createLogger, Logger } from '../services/logging';
+import { startTelemetry } from '../services/observability/telemetry';
 import { MigrationRunner } from '../services/migration';
 import { ExpiringReport, ExpiryScanner, ScanRunner } from '../services/scan';
 import { LeaseManager, openStore } from '../services/store';
@@ -267,6 +268,13 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  // The Azure Monitor SDK loads only when configured: it is large, and local runs and tests never need it.
+  const connectionString = config.observability.appInsightsConnectionString;
+  if (connectionString) {
+    const { useAzureMonitor } = await import('@azure/monitor-opentelemetry');
+    startTelemetry(connectionString, useAzureMonitor);
+    logger.info('Telemetry goes to Application Insights');
+  }
   let running: RunningBot;
   try {
     running = await startBot(config, logger);
