@@ -1,8 +1,8 @@
 import type { ExpiringSubscription } from '../domain/expiring';
 import type { Logger } from '../logging';
 import { PartnerCalendar } from '../scan/expiryClock';
-import type { Store, StoredItem } from '../store/store';
-import { AlertLedger, type AlertRecord } from './alertLedger';
+import { StoreConflictError, type Store, type StoredItem } from '../store/store';
+import { AlertLedger, CLAIM_LEASE_MS, type AlertRecord } from './alertLedger';
 import { Assignments } from './assignments';
 import type { AlertNotifier, DeliveryOutcome } from './notifier';
 import { planDueAlerts, type DueAlert } from './planner';
@@ -22,6 +22,8 @@ export interface ExpiryAlerterDeps {
   now?: () => Date;
   /** People alerted at once; the notifier paces the sends themselves. */
   concurrency?: number;
+  /** How long a claim holds an alert without renewal; default CLAIM_LEASE_MS (2 min). */
+  claimLeaseMs?: number;
 }
 
 export interface AlertRunSummary {
@@ -30,18 +32,30 @@ export interface AlertRunSummary {
   failed: number;
   /** Due for people with no conversation with the bot; left for a later run. */
   unreachable: number;
-  /** Claimed by another instance or an earlier run that did not finish. */
+  /** Claimed by another instance or run that is still sending it. */
   claimedElsewhere: number;
+  /** Taken over from a claim that expired (its sender died) and sent by this run. */
+  reclaimed: number;
   digests: number;
 }
 
-/** The alert use case: find due alerts, claim each before sending, send, then record how it went. */
+interface Claimed {
+  due: DueAlert;
+  /** Replaced by each renewal, so the final mark is written at the current version. */
+  record: StoredItem<AlertRecord>;
+}
+
+/**
+ * The alert use case: find due alerts, then per person a small batch at a time: claim it (a lease), send it, record
+ * how it went. A claim left by a crashed run expires and the alert is sent by a later run (see AlertLedger).
+ */
 export class ExpiryAlerter {
   private readonly ledger: AlertLedger;
   private readonly assignments: Assignments;
   private readonly preferences: AlertPreferences;
   private readonly now: () => Date;
   private readonly calendar: PartnerCalendar;
+  private readonly claimLeaseMs: number;
 
   constructor(private readonly deps: ExpiryAlerterDeps) {
     this.calendar = new PartnerCalendar(deps.timeZone);
@@ -49,6 +63,7 @@ export class ExpiryAlerter {
     this.assignments = new Assignments(deps.store);
     this.preferences = new AlertPreferences(deps.store);
     this.now = deps.now ?? (() => new Date());
+    this.claimLeaseMs = deps.claimLeaseMs ?? CLAIM_LEASE_MS;
   }
 
   async sendDueAlerts(): Promise<AlertRunSummary> {
@@ -71,7 +86,7 @@ export class ExpiryAlerter {
       thresholds: this.deps.thresholds,
     });
 
-    const summary: AlertRunSummary = { due: due.length, sent: 0, failed: 0, unreachable: 0, claimedElsewhere: 0, digests: 0 };
+    const summary: AlertRunSummary = { due: due.length, sent: 0, failed: 0, unreachable: 0, claimedElsewhere: 0, reclaimed: 0, digests: 0 };
     const perPerson = groupByRecipient(due);
     await forEachConcurrently([...perPerson.values()], this.deps.concurrency ?? 8, async (alerts) => {
       try {
@@ -86,41 +101,81 @@ export class ExpiryAlerter {
     return summary;
   }
 
+  /**
+   * One person's due alerts, a small batch at a time: claim the batch, send it, mark it, then the next. So a crash
+   * leaves at most one batch claimed and unsent (taken over once its claims expire), never everything due.
+   */
   private async alertPerson(due: DueAlert[], summary: AlertRunSummary): Promise<void> {
     const recipient = due[0].recipient;
     if (!(await this.deps.notifier.isReachable(recipient.aadObjectId))) {
       summary.unreachable += due.length;
       return;
     }
-    const claimed: { due: DueAlert; record: StoredItem<AlertRecord> }[] = [];
-    for (const item of due) {
+    // The card kind is chosen from everything due, so the person sees one digest, not a digest then singles.
+    const digest = due.length > DIGEST_AFTER;
+    for (const batch of chunks(due, digest ? MAX_DIGEST_ROWS : 1)) {
+      const claimed = await this.claimAll(batch, summary);
+      if (claimed.length === 0) continue;
+      const outcome = await this.whileRenewing(claimed, () =>
+        this.deliver(() =>
+          digest
+            ? this.deps.notifier.sendDigest(recipient, claimed.map((c) => c.due.alert))
+            : this.deps.notifier.sendAlert(recipient, claimed[0].due.alert),
+        ),
+      );
+      if (digest && outcome.status === 'sent') summary.digests++;
+      for (const claim of claimed) await this.settle(claim.record, outcome, digest, summary);
+    }
+  }
+
+  private async claimAll(batch: readonly DueAlert[], summary: AlertRunSummary): Promise<Claimed[]> {
+    const claimed: Claimed[] = [];
+    for (const item of batch) {
       const subscription = item.alert.subscription;
       const record = await this.ledger.claim(
-        {
-          customerId: subscription.customerId,
-          subscriptionId: subscription.subscriptionId,
-          recipient,
-          level: item.level,
-          daysLeft: subscription.daysLeft,
-        },
+        { customerId: subscription.customerId, subscriptionId: subscription.subscriptionId, recipient: item.recipient, level: item.level, daysLeft: subscription.daysLeft },
         item.previous,
         this.now(),
+        this.claimLeaseMs,
       );
-      if (record) claimed.push({ due: item, record });
-      else summary.claimedElsewhere++;
-    }
-
-    if (claimed.length > DIGEST_AFTER) {
-      for (const chunk of chunks(claimed, MAX_DIGEST_ROWS)) {
-        const outcome = await this.deliver(() => this.deps.notifier.sendDigest(recipient, chunk.map((c) => c.due.alert)));
-        if (outcome.status === 'sent') summary.digests++;
-        for (const { record } of chunk) await this.settle(record, outcome, true, summary);
+      if (!record) {
+        summary.claimedElsewhere++;
+        continue;
       }
-      return;
+      if (item.previous?.value.status === 'claimed') summary.reclaimed++;
+      claimed.push({ due: item, record });
     }
-    for (const { due: item, record } of claimed) {
-      const outcome = await this.deliver(() => this.deps.notifier.sendAlert(recipient, item.alert));
-      await this.settle(record, outcome, false, summary);
+    return claimed;
+  }
+
+  /**
+   * Renews the batch's claims every third of the lease while `work` runs (a send may wait minutes for Teams' pacing),
+   * so that only a dead sender's claims expire. A renewal that finds the claim taken over is logged: the alert may
+   * then go out twice, which the ledger documents as the one duplicate window.
+   */
+  private async whileRenewing<T>(claimed: Claimed[], work: () => Promise<T>): Promise<T> {
+    let renewing: Promise<void> = Promise.resolve();
+    const renewAll = async (): Promise<void> => {
+      for (const claim of claimed) {
+        try {
+          const renewed = await this.ledger.renew(claim.record, this.now(), this.claimLeaseMs);
+          if (renewed) claim.record = renewed;
+          else this.deps.logger.warn('Alert claim was taken over while sending', { key: claim.record.key });
+        } catch (error) {
+          this.deps.logger.warn('Could not renew an alert claim', { key: claim.record.key, error: describe(error) });
+        }
+      }
+    };
+    const timer = setInterval(() => {
+      renewing = renewing.then(renewAll);
+    }, this.claimLeaseMs / 3);
+    timer.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+      // Marks are written at the version the last renewal left.
+      await renewing;
     }
   }
 
@@ -134,15 +189,21 @@ export class ExpiryAlerter {
   }
 
   private async settle(record: StoredItem<AlertRecord>, outcome: DeliveryOutcome, digest: boolean, summary: AlertRunSummary): Promise<void> {
-    if (outcome.status === 'sent') {
-      summary.sent++;
-      await this.ledger.markSent(record, outcome.message, digest, this.now());
-      return;
+    try {
+      if (outcome.status === 'sent') {
+        summary.sent++;
+        await this.ledger.markSent(record, outcome.message, digest, this.now());
+        return;
+      }
+      summary.failed++;
+      const reason = outcome.status === 'unreachable' ? 'the person has no conversation with the bot' : outcome.reason;
+      this.deps.logger.warn('Alert not delivered', { recipient: record.value.recipient.aadObjectId, subscription: record.value.subscriptionId, reason });
+      await this.ledger.markFailed(record, reason, digest, this.now());
+    } catch (error) {
+      if (!(error instanceof StoreConflictError)) throw error;
+      // The claim expired and another run took it over: that run owns the record now (and may send it again).
+      this.deps.logger.warn('Alert claim was taken over before it was marked', { key: record.key, outcome: outcome.status });
     }
-    summary.failed++;
-    const reason = outcome.status === 'unreachable' ? 'the person has no conversation with the bot' : outcome.reason;
-    this.deps.logger.warn('Alert not delivered', { recipient: record.value.recipient.aadObjectId, subscription: record.value.subscriptionId, reason });
-    await this.ledger.markFailed(record, reason, digest, this.now());
   }
 }
 

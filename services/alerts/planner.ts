@@ -28,7 +28,7 @@ export interface DueAlert {
   recipient: Person;
   level: AlertLevel;
   alert: ExpiryAlert;
-  /** This level's earlier failed attempt, taken over (at its version) when claiming. */
+  /** This level's earlier failed attempt or expired claim, taken over (at its version) when claiming. */
   previous?: StoredItem<AlertRecord>;
 }
 
@@ -38,7 +38,8 @@ const ALERTABLE_STATUSES = new Set(['active', 'expired']);
 /**
  * Which alerts are due now, most urgent first: for each subscription not yet being migrated, its most urgent
  * crossed level, to its account manager (unless they turned alerts off) and to everyone who wants all alerts,
- * unless that person already has this level or a more urgent one, or snoozed it (expiry ignores snoozes).
+ * unless that person already has this level or a more urgent one (sent, or claimed by a live sender), or snoozed it
+ * (expiry ignores snoozes). An expired claim is due again, taken over at its version.
  */
 export function planDueAlerts(input: AlertPlanInput): DueAlert[] {
   const recordsByPair = groupRecords(input.records);
@@ -56,7 +57,7 @@ export function planDueAlerts(input: AlertPlanInput): DueAlert[] {
     for (const recipient of recipientsOf(accountManager, everyAlertWanted, input.modes)) {
       if (level !== 'expired' && input.snoozes.has(snoozeId(recipient.aadObjectId, row.customerId, row.subscriptionId))) continue;
       const earlier = recordsByPair.get(alertPairPrefix(row.customerId, row.subscriptionId, recipient.aadObjectId)) ?? [];
-      const settled = earlier.some((r) => urgencyRank(r.value.level) <= urgencyRank(level) && settlesLevel(r.value));
+      const settled = earlier.some((r) => urgencyRank(r.value.level) <= urgencyRank(level) && settlesLevel(r.value, input.now));
       if (settled) continue;
       const previous = earlier.find((r) => r.value.level === level);
       due.push({ recipient, level, alert, previous });

@@ -1,5 +1,6 @@
 import { Assignments } from '../../services/alerts/assignments';
-import { AlertLedger } from '../../services/alerts/alertLedger';
+import { AlertLedger, CLAIM_LEASE_MS } from '../../services/alerts/alertLedger';
+import type { AlertNotifier } from '../../services/alerts/notifier';
 import { ExpiryAlerter, MAX_DIGEST_ROWS } from '../../services/alerts/expiryAlerter';
 import { DEFAULT_ALERT_THRESHOLDS } from '../../services/alerts/levels';
 import { AlertPreferences } from '../../services/alerts/preferences';
@@ -10,9 +11,11 @@ import { openSqliteStore } from '../../services/store/sqliteStore';
 import type { Store } from '../../services/store/store';
 import { ALEX, FakeNotifier, MEGAN, TODAY, row, saveRows, tempDir } from './support';
 
-function alerter(store: Store, notifier: FakeNotifier, now: Date = TODAY): ExpiryAlerter {
+function alerter(store: Store, notifier: AlertNotifier, now: Date = TODAY): ExpiryAlerter {
   return new ExpiryAlerter({ store, notifier, thresholds: DEFAULT_ALERT_THRESHOLDS, timeZone: 'UTC', logger: silentLogger, now: () => now });
 }
+
+const later = (ms: number): Date => new Date(TODAY.getTime() + ms);
 
 async function assign(store: Store, person: Person, ...subs: ExpiringSubscription[]): Promise<void> {
   for (const s of subs) await new Assignments(store).set(s.customerId, s.customerName, person, 'command');
@@ -169,5 +172,87 @@ describe('the alert run', () => {
     const eightDaysLater = new Date(TODAY.getTime() + 8 * 86_400_000);
     expect(await alerter(store, notifier, eightDaysLater).sendDueAlerts()).toMatchObject({ due: 1, sent: 1 });
     expect(notifier.delivered[0].daysLeft).toEqual([12]);
+  });
+
+  it('a claim older than its lease is taken over and sent by another run; a fresh one is left to its sender', async () => {
+    const store = openSqliteStore(':memory:');
+    const sub = row({ daysLeft: 12 });
+    await saveRows(store, sub);
+    await assign(store, MEGAN, sub);
+    // A run claimed the alert and died before sending it.
+    const ledger = new AlertLedger(store);
+    const claim = { customerId: sub.customerId, subscriptionId: sub.subscriptionId, recipient: MEGAN, level: 14 as const, daysLeft: 12 };
+    expect(await ledger.claim(claim, undefined, TODAY)).toBeDefined();
+    expect(await ledger.claim(claim, undefined, TODAY)).toBeUndefined();
+
+    const notifier = new FakeNotifier();
+    expect(await alerter(store, notifier, later(CLAIM_LEASE_MS - 1)).sendDueAlerts()).toMatchObject({ due: 0, sent: 0 });
+    expect(notifier.pairs()).toEqual([]);
+
+    expect(await alerter(store, notifier, later(CLAIM_LEASE_MS)).sendDueAlerts()).toMatchObject({ due: 1, sent: 1, reclaimed: 1 });
+    expect(notifier.pairs()).toEqual([`${MEGAN.aadObjectId}→${sub.subscriptionId}`]);
+    const [record] = await ledger.all();
+    expect(record.value).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(record.value.leaseUntil).toBeUndefined();
+    expect(await alerter(store, notifier, later(2 * CLAIM_LEASE_MS)).sendDueAlerts()).toMatchObject({ due: 0 });
+  });
+
+  it('claims one alert at a time: while the first is being sent the others are not yet claimed', async () => {
+    const store = openSqliteStore(':memory:');
+    const subs = [row({ daysLeft: 3 }), row({ daysLeft: 4 }), row({ daysLeft: 5 })];
+    await saveRows(store, ...subs);
+    await assign(store, MEGAN, ...subs);
+    const seen: string[][] = [];
+    const notifier = new FakeNotifier();
+    const send = notifier.sendAlert.bind(notifier);
+    notifier.sendAlert = async (recipient, alert) => {
+      seen.push((await new AlertLedger(store).all()).map((r) => `${r.value.daysLeft}:${r.value.status}`).sort());
+      return send(recipient, alert);
+    };
+    await alerter(store, notifier).sendDueAlerts();
+    expect(seen).toEqual([['3:claimed'], ['3:sent', '4:claimed'], ['3:sent', '4:sent', '5:claimed']]);
+  });
+
+  it('a digest claims only its own rows before it is sent', async () => {
+    const store = openSqliteStore(':memory:');
+    const subs = Array.from({ length: MAX_DIGEST_ROWS + 2 }, () => row({ daysLeft: 50 }));
+    await saveRows(store, ...subs);
+    await assign(store, MEGAN, ...subs);
+    const claimedWhileSending: number[] = [];
+    const notifier = new FakeNotifier();
+    const send = notifier.sendDigest.bind(notifier);
+    notifier.sendDigest = async (recipient, alerts) => {
+      claimedWhileSending.push((await new AlertLedger(store).all()).filter((r) => r.value.status === 'claimed').length);
+      return send(recipient, alerts);
+    };
+    await alerter(store, notifier).sendDueAlerts();
+    expect(claimedWhileSending).toEqual([MAX_DIGEST_ROWS, 2]);
+  });
+
+  it('renews the claim while a send is slow, so a second instance does not take it over', async () => {
+    const store = openSqliteStore(':memory:');
+    const sub = row({ daysLeft: 12 });
+    await saveRows(store, sub);
+    await assign(store, MEGAN, sub);
+    const leaseMs = 150;
+    let clock = TODAY.getTime();
+    const notifier = new FakeNotifier();
+    const send = notifier.sendAlert.bind(notifier);
+    let secondRun: Awaited<ReturnType<ExpiryAlerter['sendDueAlerts']>> | undefined;
+    notifier.sendAlert = async (recipient, alert) => {
+      // The send takes three leases; the clock moves with real time meanwhile.
+      for (let i = 0; i < 6; i++) {
+        await new Promise((resolve) => setTimeout(resolve, leaseMs / 2));
+        clock += leaseMs / 2;
+      }
+      secondRun = await second.sendDueAlerts();
+      return send(recipient, alert);
+    };
+    const options = { store, thresholds: DEFAULT_ALERT_THRESHOLDS, timeZone: 'UTC', logger: silentLogger, now: () => new Date(clock), claimLeaseMs: leaseMs };
+    const first = new ExpiryAlerter({ ...options, notifier });
+    const second = new ExpiryAlerter({ ...options, notifier: new FakeNotifier() });
+    expect(await first.sendDueAlerts()).toMatchObject({ sent: 1 });
+    expect(secondRun).toMatchObject({ due: 0, sent: 0 });
+    expect(notifier.pairs()).toHaveLength(1);
   });
 });

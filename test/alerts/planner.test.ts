@@ -3,7 +3,7 @@ import { planDueAlerts, type AlertPlanInput } from '../../services/alerts/planne
 import { snoozeId } from '../../services/alerts/preferences';
 import { PartnerCalendar } from '../../services/scan/expiryClock';
 import { readAlertSettings } from '../../services/alerts/settings';
-import { alertKey, type AlertRecord } from '../../services/alerts/alertLedger';
+import { CLAIM_LEASE_MS, alertKey, type AlertRecord } from '../../services/alerts/alertLedger';
 import type { Assignment } from '../../services/alerts/assignments';
 import type { StoredItem } from '../../services/store/store';
 import type { ExpiringSubscription } from '../../services/domain/expiring';
@@ -102,8 +102,23 @@ describe('which alerts are due', () => {
     expect(plan({ subscriptions: [sub], assignments, records: [sent(sub, MEGAN, 30)] })).toEqual([]);
     // The term was extended to 50 days after the 30-day alert: no "60 days" alert follows it.
     expect(plan({ subscriptions: [{ ...sub, commitmentEndDate: endingIn(50) }], assignments, records: [sent(sub, MEGAN, 30)] })).toEqual([]);
-    // An alert claimed by another instance (or a crashed run) counts as sent: never repeated.
+    // An alert claimed by a sender whose claim is still live counts as sent: never repeated.
     expect(plan({ subscriptions: [sub], assignments, records: [sent(sub, MEGAN, 30, 'claimed')] })).toEqual([]);
+  });
+
+  it('an expired claim (its sender died) is due again and taken over; a live one is not', () => {
+    const sub = row({ daysLeft: 29 });
+    const assignments = new Map([[sub.customerId, assigned(sub, MEGAN)]]);
+    const claim = sent(sub, MEGAN, 30, 'claimed');
+    const leaseUntil = new Date(TODAY.getTime() + 60_000).toISOString();
+    const claimed = { ...claim, value: { ...claim.value, leaseUntil } };
+    expect(plan({ subscriptions: [sub], assignments, records: [claimed], now: new Date(TODAY.getTime() + 59_999) })).toEqual([]);
+    expect(plan({ subscriptions: [sub], assignments, records: [claimed], now: new Date(TODAY.getTime() + 60_000) })).toEqual([
+      { to: 'Megan Bowen', level: 30, subscriptionId: sub.subscriptionId, retry: true },
+    ]);
+    // A claim written before claims carried a lease runs out CLAIM_LEASE_MS after it was made.
+    expect(plan({ subscriptions: [sub], assignments, records: [claim], now: new Date(TODAY.getTime() + CLAIM_LEASE_MS - 1) })).toEqual([]);
+    expect(plan({ subscriptions: [sub], assignments, records: [claim], now: new Date(TODAY.getTime() + CLAIM_LEASE_MS) })).toHaveLength(1);
   });
 
   it('tries a failed alert again, up to three attempts', () => {

@@ -2,7 +2,7 @@ import { AlertScheduler, nextAlertRuns } from '../../services/alerts/scheduler';
 import type { AlertRunSummary } from '../../services/alerts/expiryAlerter';
 import { silentLogger, type Logger } from '../../services/logging';
 
-const EMPTY_RUN: AlertRunSummary = { due: 0, sent: 0, failed: 0, unreachable: 0, claimedElsewhere: 0, digests: 0 };
+const EMPTY_RUN: AlertRunSummary = { due: 0, sent: 0, failed: 0, unreachable: 0, claimedElsewhere: 0, reclaimed: 0, digests: 0 };
 
 describe('the alert schedule', () => {
   it('fires at 08:00 in the partner time zone, across the change to summer time', () => {
