@@ -3,10 +3,12 @@ import type { SandboxEnv } from './apiTypes';
 import { DAY_MS, addYears, isoDay } from './clock';
 import { AdminError } from './errors';
 import type { FaultEngine } from './faults';
+import type { SandboxIdentity } from './identity';
+import { defaultAccess, gdapRolesOf, readAccess } from './gdap';
 import { asInteger, asRecord, asString, isGuid } from './input';
 import { KnobError, mergeKnobs, type Knobs } from './knobs';
 import { heldSkuIds, tenantSkuUsage } from './licenses';
-import type { LedgerChange, LicenseAssignment, SubscriptionStatus, UserRecord, VettingStatus } from './model';
+import type { CustomerAccess, LedgerChange, LicenseAssignment, SubscriptionStatus, UserRecord, VettingStatus } from './model';
 import { renderCart, renderOrder, renderSubscription } from './pcRender';
 import { PortfolioWriter, resolveSku, type CustomerSpec } from './portfolio';
 import type { RequestLog } from './requestLog';
@@ -32,6 +34,7 @@ export interface AdminControls {
   reset(seed: 'demo' | 'empty', customers: number | undefined): void;
   faults: FaultEngine;
   requests: RequestLog;
+  identity: SandboxIdentity;
 }
 
 type AdminHandler = (request: AdminRequest, params: Record<string, string>) => AdminResponse;
@@ -68,6 +71,9 @@ export class AdminApi {
     add('GET', '/ledger', (request) => this.ledger(request));
     add('GET', '/requests', (request) => this.requestLog(request));
     add('GET', '/state/customers/:customerId', (_request, params) => this.state(params.customerId));
+    add('GET', '/identity/devicecodes', () => ({ status: 200, body: { deviceCodes: this.controls.identity.pendingDeviceCodes() } }));
+    add('POST', '/identity/devicecodes/:userCode/approve', (request, params) => this.approveDeviceCode(request, params.userCode));
+    add('POST', '/identity/devicecodes/:userCode/decline', (_request, params) => this.controls.identity.declineDeviceCode(params.userCode));
   }
 
   handle(request: AdminRequest): AdminResponse {
@@ -200,7 +206,7 @@ export class AdminApi {
       profile: body.profile === 'education' || body.profile === 'frontline' ? body.profile : 'commercial',
       users: asInteger(body.users) ?? 0,
       qualification: qualification as VettingStatus | undefined,
-      access: asRecord(body.access) as CustomerSpec['access'],
+      access: accessOrError(body.access, defaultAccess()),
       kaizala,
       kaizalaHolderShare: typeof body.kaizalaHolderShare === 'number' ? body.kaizalaHolderShare : undefined,
       usersWithoutUsageLocation: asInteger(body.usersWithoutUsageLocation),
@@ -226,12 +232,12 @@ export class AdminApi {
     const country = asString(body.country);
     if (country) customer.country = country.toUpperCase();
     if (Array.isArray(body.qualifications)) customer.qualifications = body.qualifications as typeof customer.qualifications;
-    const access = asRecord(body.access);
-    if (access) {
-      for (const key of ['graphConsent', 'gdapRoles', 'conditionalAccessBlocked'] as const) {
-        if (typeof access[key] === 'boolean') customer.access[key] = access[key];
-      }
-    }
+    // Normalised first, so a state stored before GDAP roles existed is patched, not half-read.
+    customer.access = accessOrError(body.access, {
+      ...customer.access,
+      gdapRoles: [...gdapRolesOf(customer)],
+      delegatedConsent: customer.access.delegatedConsent !== false,
+    });
     this.env.db.transaction(() => {
       this.env.db.updateCustomer(customer);
       this.ledgerAdmin(`/_sandbox/customers/${customer.id}`, customer.id, [
@@ -385,6 +391,15 @@ export class AdminApi {
     return { status: 200, body: { entries, lastSeq: entries.at(-1)?.seq ?? afterSeq } };
   }
 
+  /** A pending device-code sign-in finished by the named partner user (`{userPrincipalName, mfa}`; MFA defaults to true). */
+  private approveDeviceCode(request: AdminRequest, userCode: string): AdminResponse {
+    const body = this.body(request);
+    const upn = asString(body.userPrincipalName);
+    if (!upn) throw new AdminError(400, 'userPrincipalName is required');
+    if (body.mfa !== undefined && typeof body.mfa !== 'boolean') throw new AdminError(400, 'mfa must be a boolean');
+    return this.controls.identity.approveDeviceCode(userCode, upn, body.mfa !== false);
+  }
+
   private requestLog(request: AdminRequest): AdminResponse {
     const afterSeq = Number(request.query.get('afterSeq') ?? 0);
     return { status: 200, body: { requests: this.controls.requests.list(afterSeq) } };
@@ -426,5 +441,15 @@ export class AdminApi {
       })),
       subscribedSkus: tenantSkuUsage(db, customer.id, nowMs),
     };
+  }
+}
+
+/** The admin API's `access` (see gdap.ts readAccess) over `base`; a bad value is a 400 naming it. */
+function accessOrError(value: unknown, base: CustomerAccess): CustomerAccess {
+  try {
+    return readAccess(value, base);
+  } catch (error) {
+    if (error instanceof RangeError) throw new AdminError(400, error.message);
+    throw error;
   }
 }

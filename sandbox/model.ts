@@ -1,10 +1,12 @@
 /** The sandbox's stored entities. Wire shapes are rendered from these (pcRender.ts, graphRender.ts). */
 
 export interface CustomerAccess {
-  /** app-only Graph access consented in the customer tenant; false → Graph 403 Authorization_RequestDenied. */
+  /** app-only Graph access consented in the customer tenant; false (Microsoft's default under GDAP) → no app-only token, Graph 403 Authorization_RequestDenied. */
   graphConsent: boolean;
-  /** the partner's GDAP roles cover licenses and directory reads; false → Partner Center 403 900308. */
-  gdapRoles: boolean;
+  /** the partner's app consented there for delegated scopes (Partner Center applicationconsents); false → no delegated token for this tenant. */
+  delegatedConsent: boolean;
+  /** Entra roles of the partner's GDAP relationship (names as Microsoft spells them, see gdap.ts); empty = no relationship. */
+  gdapRoles: string[];
   /** a Conditional Access policy blocks the partner; true → Partner Center 403 900309. */
   conditionalAccessBlocked: boolean;
 }

@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { GRAPH_BASE_PATH, PARTNER_CENTER_BASE_PATH, type Api, type ApiContext, type ApiResult, type ApiRoute, type SandboxEnv } from './apiTypes';
 import { checkBearer, describeTokenProblem, GRAPH_AUDIENCES, PARTNER_CENTER_AUDIENCES, type TokenClaims } from './auth';
 import { GraphError, graphErrorBody, PartnerCenterError } from './errors';
+import { gdapAllows, gdapTaskOf, hasAppOnlyConsent, hasGdapRelationship, leastPrivilegedRole } from './gdap';
 import type { FaultDecision, FaultEngine } from './faults';
 import { camelizeKeys } from './input';
 import type { CustomerRecord } from './model';
@@ -214,7 +215,7 @@ export class ApiPipeline {
 
   private authenticate(api: Api, headers: IncomingHttpHeaders): TokenClaims {
     const audiences = api === 'graph' ? GRAPH_AUDIENCES : PARTNER_CENTER_AUDIENCES;
-    const checked = checkBearer(header(headers, 'authorization'), audiences, this.env.clock.baseMs());
+    const checked = checkBearer(header(headers, 'authorization'), audiences, this.env.clock.nowMs(), this.env.signingKeys);
     if (checked.ok) return checked.claims;
     const message = describeTokenProblem(checked.problem);
     if (api === 'graph') {
@@ -259,9 +260,12 @@ export class ApiPipeline {
 
   private authorize(route: ApiRoute, claims: TokenClaims, customer: CustomerRecord | null): void {
     if (route.api === 'graph') {
-      if (customer && !customer.access.graphConsent) {
-        throw new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
-      }
+      if (!customer) return;
+      // App-only needs the customer's consent; a partner user's delegated token needs the GDAP role of the task.
+      // Graph answers both refusals alike; the caller knows which role its operation needs.
+      const task = gdapTaskOf(route.operation) ?? (route.mutating ? 'manageUsers' : 'readDirectory');
+      const allowed = claims.idtyp === 'app' ? hasAppOnlyConsent(customer) : hasGdapRelationship(customer) && gdapAllows(customer, task);
+      if (!allowed) throw new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
       return;
     }
     const knobs = this.env.knobs();
@@ -283,8 +287,16 @@ export class ApiPipeline {
     if (customer?.access.conditionalAccessBlocked) {
       throw new PartnerCenterError(403, 900309, 'Access is blocked by a Conditional Access policy in the customer tenant.');
     }
-    if (customer && !customer.access.gdapRoles) {
-      throw new PartnerCenterError(403, 900308, 'Insufficient privileges: the partner lacks the GDAP role this operation needs.');
+    const task = gdapTaskOf(route.operation) ?? 'anyRole';
+    if (customer && !gdapAllows(customer, task)) {
+      const role = leastPrivilegedRole(task);
+      throw new PartnerCenterError(
+        403,
+        900308,
+        role
+          ? `Insufficient privileges: the partner's GDAP relationship lacks the ${role} role this operation needs.`
+          : 'Insufficient privileges: the partner has no GDAP relationship with this customer.',
+      );
     }
   }
 

@@ -1,6 +1,7 @@
 import { KAIZALA_SKU_ID, skuByPartNumber, SKUS, type SkuDefinition } from './catalog';
 import { DAY_MS, isoDay, addYears } from './clock';
 import type { SandboxDb } from './db';
+import { defaultAccess } from './gdap';
 import type { Knobs } from './knobs';
 import type {
   CustomerAccess,
@@ -23,6 +24,7 @@ export interface CustomerSpec {
   users: number;
   /** Education qualification vetting status (education customers). */
   qualification?: VettingStatus;
+  /** Over gdap.ts defaultAccess. */
   access?: Partial<CustomerAccess>;
   /** standalone Kaizala Pro subscriptions by days until their commitment end (negative = already ended). */
   kaizala: { endInDays: number; seats?: number }[];
@@ -119,7 +121,7 @@ export class PortfolioWriter {
             },
           ]
         : [],
-      access: { graphConsent: true, gdapRoles: true, conditionalAccessBlocked: false, ...spec.access },
+      access: { ...defaultAccess(), ...spec.access },
     };
     customer.email = `admin@${customer.domain}`;
     this.db.insertCustomer(customer);

@@ -6,6 +6,7 @@ import { SeededRandom } from './rng';
 /**
  * The demo portfolio: 44 fictional customers with standalone Kaizala Pro ending from already expired to 200 days
  * ahead. Special cases are named in `note` comments so a reader can find the customer that exercises a path.
+ * Access is gdap.ts defaultAccess (a GDAP relationship with the standard roles) unless `access` says otherwise.
  */
 export const DEMO_CUSTOMERS: CustomerSpec[] = [
   // E3 also carries a Kaizala plan: identification must rely on the standalone SKU, not the plan.
@@ -29,8 +30,8 @@ export const DEMO_CUSTOMERS: CustomerSpec[] = [
   { companyName: 'Blue Yonder Airlines', country: 'NL', users: 340, kaizalaHolderShare: 0.95, kaizala: [{ endInDays: 150 }] },
   // Half migrated: Business Standard bought three days ago, 30 of 60 holders already moved.
   { companyName: 'Trey Research', users: 64, kaizalaHolderShare: 60 / 64, kaizala: [{ endInDays: 40, seats: 60 }], migration: { partNumber: 'O365_BUSINESS_PREMIUM', quantity: 60, movedUsers: 30 } },
-  // No Graph consent and no GDAP role: both license paths refuse (403), the bot must flag the customer.
-  { companyName: 'Humongous Insurance', users: 80, kaizala: [{ endInDays: 55 }], access: { graphConsent: false, gdapRoles: false } },
+  // No GDAP relationship at all (and no app-only consent): every path refuses (403), the bot must name what is missing.
+  { companyName: 'Humongous Insurance', users: 80, kaizala: [{ endInDays: 55 }], access: { graphConsent: false, gdapRoles: [] } },
   { companyName: 'Graphic Design Institute', profile: 'education', qualification: 'Approved', users: 150, kaizala: [{ endInDays: 35 }], extras: [{ partNumber: 'STANDARDWOFFPACK_FACULTY', quantity: 40, holders: 30 }, { partNumber: 'STANDARDWOFFPACK_STUDENT', quantity: 200, holders: 120 }] },
   { companyName: 'School of Fine Art', profile: 'education', qualification: 'Approved', users: 95, kaizala: [{ endInDays: 100 }], extras: [{ partNumber: 'STANDARDWOFFPACK_FACULTY', quantity: 25, holders: 19 }, { partNumber: 'STANDARDWOFFPACK_STUDENT', quantity: 100, holders: 76 }] },
   // Also holds a Minecraft (license group 2) subscription: mixed groups in one licenseupdates call are refused.
@@ -44,11 +45,14 @@ export const DEMO_CUSTOMERS: CustomerSpec[] = [
   { companyName: 'Relecloud', users: 45, kaizala: [{ endInDays: 65 }] },
   { companyName: 'First Up Consultants', users: 15, kaizala: [{ endInDays: 5 }] },
   { companyName: 'Consolidated Messenger', profile: 'frontline', users: 180, kaizala: [{ endInDays: 130 }] },
-  { companyName: "Munson's Pickles and Preserves Farm", users: 10, kaizala: [{ endInDays: 190 }] },
+  // The GDAP relationship grants Directory Readers only: the tenant can be read, licenses cannot be moved (License
+  // Administrator missing).
+  { companyName: "Munson's Pickles and Preserves Farm", users: 10, kaizala: [{ endInDays: 190 }], access: { gdapRoles: ['Directory Readers'] } },
   { companyName: 'Nod Publishers', users: 28, kaizala: [{ endInDays: 85 }] },
   { companyName: 'Fincher Architects', users: 20, kaizala: [{ endInDays: -5 }] },
-  // No Graph consent only: licenses must move through Partner Center licenseupdates (App+User).
-  { companyName: 'Lamna Healthcare', profile: 'frontline', users: 260, kaizala: [{ endInDays: 50 }], access: { graphConsent: false } },
+  // GDAP roles, but the partner's app has neither app-only nor delegated consent in the tenant: Graph is out of
+  // reach by either path, so tenant facts and licenses go through Partner Center App+User.
+  { companyName: 'Lamna Healthcare', profile: 'frontline', users: 260, kaizala: [{ endInDays: 50 }], access: { graphConsent: false, delegatedConsent: false } },
   { companyName: 'Tasmanian Traders', users: 33, kaizala: [{ endInDays: 95 }], usersWithoutUsageLocation: 3 },
   { companyName: 'The Phone Company', users: 70, kaizala: [{ endInDays: 140 }] },
   // Enterprise-size, and every user already holds Microsoft Teams Enterprise: the "(no Teams)" suite needs no Teams line.

@@ -8,6 +8,8 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { manageable } from '../sandbox/gdap';
+import type { CustomerAccess } from '../sandbox/model';
 import type { MigrationRequest } from '../services/domain/request';
 import type { MigrationRun } from '../services/migration';
 import { openSqliteStore, type Store } from '../services/store';
@@ -66,7 +68,7 @@ function faultKnobs(seed: number): Record<string, unknown> {
 }
 
 interface SandboxState {
-  customer: { id: string; companyName: string; profile: string; access: { graphConsent: boolean; gdapRoles: boolean; conditionalAccessBlocked: boolean } };
+  customer: { id: string; companyName: string; profile: string; access: CustomerAccess };
   subscriptions: Array<{ id: string; status: string; commitmentEndDate: string; sandbox: { skuId: string } }>;
   users: Array<{ id: string; usageLocation: string | null; licenses: Array<{ skuId: string; groupId: string | null }> }>;
 }
@@ -114,7 +116,8 @@ async function pickCustomers(admin: SandboxAdmin, count: number, random: () => n
   for (const { id } of customers) {
     const state = await admin.call<SandboxState>('GET', `/state/customers/${id}`);
     const access = state.customer.access;
-    if (!access.graphConsent || !access.gdapRoles || access.conditionalAccessBlocked || state.customer.profile === 'education') continue;
+    // The worker's Graph client is app-only: only customers that consented to it.
+    if (!manageable(access) || !access.graphConsent || state.customer.profile === 'education') continue;
     const kaizala = state.subscriptions.filter((subscription) => subscription.sandbox.skuId === KAIZALA_SKU);
     if (kaizala.length !== 1 || kaizala[0].status !== 'active') continue;
     const holders = state.users.filter((user) => user.licenses.some((license) => license.skuId === KAIZALA_SKU));

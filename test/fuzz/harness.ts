@@ -17,6 +17,8 @@ import type { ChildProcess } from 'node:child_process';
 import { APPROVAL_VERBS } from '../../bot/approvalHandlers';
 import { MAX_ACTIVITY_BYTES } from '../../bot/requestGuards';
 import { ADAPTIVE_CARD_CONTENT_TYPE, fitsTeams, TEAMS_CARD_LIMITS, type AdaptiveCard } from '../../cards/render';
+import { manageable } from '../../sandbox/gdap';
+import type { CustomerAccess } from '../../sandbox/model';
 import type { MigrationRequest } from '../../services/domain/request';
 import type { MigrationRun } from '../../services/migration';
 import { openSqliteStore, type Store, type TableName } from '../../services/store';
@@ -392,7 +394,7 @@ async function setUpScenario(stage: Stage, store: Store, log: (line: string) => 
     if (eligible.length === 2) break;
     const state = await stage.admin<SandboxCustomer>('GET', `/state/customers/${id}`);
     const access = state.customer.access;
-    if (!access.graphConsent || !access.gdapRoles || access.conditionalAccessBlocked || state.customer.profile === 'education') continue;
+    if (!manageable(access) || state.customer.profile === 'education') continue;
     const kaizala = state.subscriptions.filter((subscription) => subscription.sandbox.skuId === KAIZALA_SKU);
     if (kaizala.length !== 1 || kaizala[0].status !== 'active') continue;
     const holders = state.users.filter((user) => user.licenses.some((license) => license.skuId === KAIZALA_SKU));
@@ -453,7 +455,7 @@ const HOSTILE_CUSTOMER_NAMES: readonly string[] = [
 ];
 
 interface SandboxCustomer {
-  customer: { id: string; companyName: string; profile: string; access: { graphConsent: boolean; gdapRoles: boolean; conditionalAccessBlocked: boolean } };
+  customer: { id: string; companyName: string; profile: string; access: CustomerAccess };
   subscriptions: Array<{ id: string; status: string; sandbox: { skuId: string } }>;
   users: Array<{ id: string; usageLocation: string | null; licenses: Array<{ skuId: string; groupId: string | null }> }>;
 }
