@@ -46,6 +46,10 @@ export class AzureTableStore implements Store {
     return this.service.url;
   }
 
+  get location(): string {
+    return this.endpoint;
+  }
+
   async get<T>(table: TableName, key: string): Promise<StoredItem<T> | undefined> {
     const client = await this.table(table);
     try {

@@ -46,6 +46,8 @@ export class StoreConflictError extends Error {
 }
 
 export interface Store {
+  /** Where the data lives, for messages: the SQLite file or the storage endpoint (never a secret). */
+  readonly location?: string;
   get<T>(table: TableName, key: string): Promise<StoredItem<T> | undefined>;
   /** All items, ordered by key. */
   list<T>(table: TableName, options?: ListOptions): Promise<StoredItem<T>[]>;
@@ -59,5 +61,15 @@ export interface Store {
   delete(table: TableName, key: string, expectedVersion?: string): Promise<void>;
   /** Throws when the backend does not answer; used by /readyz. */
   ping(): Promise<void>;
+  /**
+   * Throws when the stored data is damaged (SQLite's quick_check). Optional: a backend whose service keeps its own
+   * data intact (Azure Tables) has nothing to check. Costs a read of the whole database, so callers space it out.
+   */
+  checkIntegrity?(): Promise<void>;
+  /**
+   * The error of the latest write while no write has succeeded since (SQLite: a full disk, a read-only file).
+   * Optional: a backend where every write is a request (Azure Tables) is judged by a probe write instead.
+   */
+  lastWriteFailure?(): Error | undefined;
   close(): Promise<void>;
 }
