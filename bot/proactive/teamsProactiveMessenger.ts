@@ -7,7 +7,7 @@ import type { Logger } from '../../services/logging';
 import type { Store, StoredItem } from '../../services/store/store';
 import { ConversationReferences, type StoredConversation } from './conversationReferences';
 import type { ProactiveMessenger, RenderForLocale, SentMessage } from './messenger';
-import { SendRateLimiter, systemClock, type Clock } from './rateLimiter';
+import { SendRateLimiter, systemClock, type Clock } from '../../services/http/pacing/sendRateLimiter';
 
 /** The part of botbuilder's CloudAdapter the messenger uses. */
 export interface ProactiveAdapter {
@@ -127,7 +127,7 @@ export class TeamsProactiveMessenger implements ProactiveMessenger {
         this.deps.logger.warn('Conversation is gone; its reference was removed', { aadObjectId: conversation.value.aadObjectId, status });
       }
       const retryAfterMs = retryAfterOf(result.error, this.clock.now());
-      if (status === 429) this.limiter.holdOff(conversation.key, this.clock.now() + (retryAfterMs ?? this.retry.baseDelayMs));
+      if (status === 429) await this.limiter.throttled(conversation.key, this.clock.now() + (retryAfterMs ?? this.retry.baseDelayMs));
       const delay = this.retryDelayMs(retryAfterMs, attempt);
       const retryable = failure === 'throttled' || failure === 'unavailable';
       const withinBudget = attempt < this.retry.maxAttempts && this.clock.now() - started + delay <= this.retry.maxTotalMs;

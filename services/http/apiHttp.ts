@@ -17,6 +17,7 @@ import {
   type ServiceName,
 } from './errors';
 import { loggablePath, silentRequestLogger, type RequestLogger } from './logger';
+import type { Pacer } from './pacing/pacer';
 import { parseRetryAfterHeader } from './retryAfter';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -60,8 +61,19 @@ export interface ThrottleEvent {
   retryAfterMs?: number;
 }
 
+/** The rate budget a service's calls draw from: the pacer and the key (e.g. the partner tenant) of the budget. */
+export interface PacedBudget {
+  pacer: Pacer;
+  key: string;
+}
+
 export interface ApiHttpOptions {
   axios: AxiosInstance;
+  /**
+   * Budgets per service: every attempt (retries too) waits for a slot first, and a 429 with Retry-After pauses the
+   * whole budget for everyone who shares it, not just this call.
+   */
+  budgets?: Partial<Record<ServiceName, PacedBudget>>;
   logger?: RequestLogger;
   /** Per attempt. */
   timeoutMs?: number;
@@ -92,9 +104,11 @@ export class ApiHttp {
   private readonly onThrottled: ((event: ThrottleEvent) => void) | undefined;
   private readonly random: () => number;
   private readonly newId: () => string;
+  private readonly budgets: Partial<Record<ServiceName, PacedBudget>>;
 
   constructor(options: ApiHttpOptions) {
     this.axios = options.axios;
+    this.budgets = options.budgets ?? {};
     this.logger = options.logger ?? silentRequestLogger;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retryPolicy };
@@ -117,6 +131,9 @@ export class ApiHttp {
     const startedAt = this.now();
     for (let attempt = 1; ; attempt++) {
       const correlationId = this.newId();
+      const budget = this.budgets[request.service];
+      // Before the clock starts: the logged duration is the call's, not the wait for its slot.
+      if (budget) await budget.pacer.acquire(budget.key);
       const attemptStartedAt = this.now();
       const result = await this.attempt<T>(request, requestId, correlationId, attempt);
       const durationMs = this.now() - attemptStartedAt;
@@ -130,6 +147,7 @@ export class ApiHttp {
       const { error } = result;
       if (error.status === 429) {
         this.onThrottled?.({ service: request.service, path: error.path, retryAfterMs: error.retryAfterMs });
+        if (budget && error.retryAfterMs !== undefined) await budget.pacer.pause(budget.key, this.now() + error.retryAfterMs);
       }
       const delayMs = request.retry === false ? undefined : this.retryDelayMs(error, attempt, startedAt);
       if (delayMs === undefined) {

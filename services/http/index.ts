@@ -1,5 +1,20 @@
 export { ApiHttp, DEFAULT_TIMEOUT_MS, realSleep } from './apiHttp';
-export type { ApiHttpOptions, ApiRequest, ApiResponse, HttpMethod, ThrottleEvent, Traced } from './apiHttp';
+export type { ApiHttpOptions, ApiRequest, ApiResponse, HttpMethod, PacedBudget, ThrottleEvent, Traced } from './apiHttp';
+export {
+  DEFAULT_HEADROOM,
+  GRAPH_WRITES_BUDGET,
+  InProcessPacer,
+  PARTNER_CENTER_LICENSE_UPDATES_BUDGET,
+  TEAMS_CONVERSATION_BUDGET,
+  TEAMS_TENANT_BUDGET,
+  evenPacer,
+  partnerCenterBudget,
+  systemClock,
+} from './pacing/pacer';
+export type { BudgetSpec, Clock, Pacer, RateRule } from './pacing/pacer';
+export { SharedPacer } from './pacing/sharedPacer';
+export { SendRateLimiter, TEAMS_SEND_LIMITS } from './pacing/sendRateLimiter';
+export type { SendRateLimits, SharedSendBudgets } from './pacing/sendRateLimiter';
 export { DEFAULT_RETRY_POLICY, fullJitterDelayMs } from './backoff';
 export type { RetryPolicy } from './backoff';
 export { AdaptiveConcurrencyLimiter } from './concurrencyLimiter';

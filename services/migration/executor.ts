@@ -14,7 +14,7 @@ import { LeaseKeeper, RunStoppedError } from './leaseKeeper';
 import { createLicenseDirectory } from './licenseDirectory';
 import { toProgressView, toSummaryView, type RunNotifier } from './notifier';
 import type { ProgressReporter } from './progressReporter';
-import type { PerKeyRateLimiter } from './rateLimiter';
+import type { Pacer } from '../http/pacing/pacer';
 import { isDeadlineAtRisk, type KaizalaOutcome, type MigrationRun, type ParkCode, type RunStep } from './run';
 import { ParkRun, RunContext, describeError, type StepResult } from './runContext';
 import { FencedOutError, type RunRepository } from './runRepository';
@@ -42,7 +42,7 @@ export interface ExecutorDependencies {
   partnerCenter: PartnerCenterClient;
   graph: GraphClient;
   catalog: CatalogResolver;
-  limiters: { graph: PerKeyRateLimiter; partnerCenter: PerKeyRateLimiter };
+  limiters: { graph: Pacer; partnerCenter: Pacer };
   notifier: RunNotifier;
   reporter: ProgressReporter;
   logger: Logger;

@@ -15,7 +15,7 @@ import { CatalogResolver } from './catalogResolver';
 import { RunExecutor } from './executor';
 import { toProgressView, type RunNotifier, type RunProgressView } from './notifier';
 import { ProgressReporter } from './progressReporter';
-import { PerKeyRateLimiter } from './rateLimiter';
+import { evenPacer, systemClock, type Pacer } from '../http/pacing/pacer';
 import { isFinished, mayHavePurchased, newRun, termEndMs, type MigrationRun } from './run';
 import { decideCancel, decideRetry, type RunActionDecision, type RunActionRefusal, type RunActionRequest } from './runActions';
 import { RunRepository } from './runRepository';
@@ -31,6 +31,11 @@ export interface MigrationRunnerDependencies {
   isApprover: (person: Person) => boolean;
   /** Defaults to a LeaseManager on `store`. */
   leases?: LeaseManager;
+  /**
+   * License writes per customer, per path; the composition root passes budgets shared by every instance.
+   * Defaults to this process pacing at `graphAssignPerSecond` and `partnerCenterLicenseUpdatesPerSecond`.
+   */
+  licensePacers?: { graph: Pacer; partnerCenter: Pacer };
   now?: () => number;
   /** Abortable wait; resolves early when the signal aborts. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -86,9 +91,9 @@ export class MigrationRunner {
       partnerCenter: deps.partnerCenter,
       graph: deps.graph,
       catalog: new CatalogResolver(deps.partnerCenter),
-      limiters: {
-        graph: new PerKeyRateLimiter(this.settings.graphAssignPerSecond, this.now),
-        partnerCenter: new PerKeyRateLimiter(this.settings.partnerCenterLicenseUpdatesPerSecond, this.now),
+      limiters: deps.licensePacers ?? {
+        graph: evenPacer('graphWrites', this.settings.graphAssignPerSecond, { now: this.now, sleep: systemClock.sleep }),
+        partnerCenter: evenPacer('partnerCenterLicenseUpdates', this.settings.partnerCenterLicenseUpdatesPerSecond, { now: this.now, sleep: systemClock.sleep }),
       },
       notifier: deps.notifier,
       reporter: this.reporter,

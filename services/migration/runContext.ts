@@ -6,7 +6,7 @@ import type { RunAuditDetails, RunAuditLog } from './audit';
 import type { CatalogResolver } from './catalogResolver';
 import type { LeaseKeeper } from './leaseKeeper';
 import type { LicenseDirectory } from './licenseDirectory';
-import type { PerKeyRateLimiter } from './rateLimiter';
+import type { Pacer } from '../http/pacing/pacer';
 import type { KaizalaOutcome, MigrationRun, ParkCode, RunStep } from './run';
 import type { RunMutation, RunRepository } from './runRepository';
 import type { MigrationSettings } from './settings';
@@ -39,7 +39,7 @@ export interface RunClients {
   catalog: CatalogResolver;
   /** The run's license path, bound to its customer. */
   licenses: LicenseDirectory;
-  licenseLimiter: PerKeyRateLimiter;
+  licenseLimiter: Pacer;
 }
 
 /**

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RateRule } from '../../bot/proactive/rateLimiter';
+import type { RateRule } from '../../services/http/pacing/sendRateLimiter';
 import type { SentActivity } from '../support/fakeConnector';
 
 /** Teams' published limits for one bot (partner-center.md §5). */

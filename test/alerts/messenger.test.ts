@@ -1,6 +1,6 @@
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication, type ConversationReference, type TurnContext } from 'botbuilder';
 import { ConversationReferences } from '../../bot/proactive/conversationReferences';
-import { SendRateLimiter, type Clock } from '../../bot/proactive/rateLimiter';
+import { SendRateLimiter, type Clock } from '../../services/http/pacing/sendRateLimiter';
 import { ProactiveDeliveryError, TeamsProactiveMessenger, type ProactiveAdapter } from '../../bot/proactive/teamsProactiveMessenger';
 import { silentLogger } from '../../services/logging';
 import { openSqliteStore } from '../../services/store/sqliteStore';

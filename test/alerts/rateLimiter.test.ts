@@ -1,4 +1,4 @@
-import { SendRateLimiter, TEAMS_SEND_LIMITS, type Clock, type RateRule } from '../../bot/proactive/rateLimiter';
+import { SendRateLimiter, TEAMS_SEND_LIMITS, type Clock, type RateRule } from '../../services/http/pacing/sendRateLimiter';
 
 /** Teams' published limits (partner-center.md §5), which the default pacing must never reach. */
 const TEAMS_PER_CONVERSATION: RateRule[] = [

@@ -1,8 +1,8 @@
-/** A sliding-window limit: at most `limit` sends in any `windowMs`. */
-export interface RateRule {
-  limit: number;
-  windowMs: number;
-}
+/** Teams sends: this process's sliding windows per conversation and tenant, plus the budgets all instances share. */
+import { systemClock, type Clock, type Pacer, type RateRule } from './pacer';
+
+export type { Clock, RateRule } from './pacer';
+export { systemClock } from './pacer';
 
 export interface SendRateLimits {
   /** Per bot per conversation. */
@@ -30,15 +30,14 @@ export const TEAMS_SEND_LIMITS: SendRateLimits = {
   ],
 };
 
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
+/**
+ * Budgets every instance shares (SharedPacer over the store): Teams' limits per conversation and per tenant,
+ * consulted after this process's own pacing, so two instances together stay under them too.
+ */
+export interface SharedSendBudgets {
+  perConversation: Pacer;
+  perTenant: Pacer;
 }
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
 
 interface Bucket {
   rules: readonly RateRule[];
@@ -52,8 +51,8 @@ interface Bucket {
  * Paces proactive sends per conversation and per tenant. A send is granted only at the moment every rule of its
  * conversation and its tenant allows it, and the check and the booking happen in one synchronous step, so
  * concurrent callers cannot overbook. Nothing is booked ahead: a conversation that must wait (its own limit, a
- * 429) never holds up other conversations of the tenant. Limits are per process; with several bot instances each
- * paces its own sends.
+ * 429) never holds up other conversations of the tenant. With several bot instances the shared budgets
+ * (TEAMS_CONVERSATION_BUDGET, TEAMS_TENANT_BUDGET in pacer.ts) keep their sum under Teams' limits.
  */
 export class SendRateLimiter {
   private readonly buckets = new Map<string, Bucket>();
@@ -63,6 +62,7 @@ export class SendRateLimiter {
   constructor(
     private readonly limits: SendRateLimits = TEAMS_SEND_LIMITS,
     private readonly clock: Clock = systemClock,
+    private readonly shared?: SharedSendBudgets,
   ) {
     for (const rule of [...limits.perConversation, ...limits.perTenant]) {
       if (!(rule.limit >= 1 && rule.windowMs > 0)) throw new RangeError(`Invalid rate rule ${JSON.stringify(rule)}`);
@@ -70,12 +70,16 @@ export class SendRateLimiter {
     this.longestWindowMs = Math.max(...[...limits.perConversation, ...limits.perTenant].map((r) => r.windowMs));
   }
 
-  /** Waits until this send may go, and books it. */
+  /** Waits until this send may go, and books it (in this process, then in the shared budgets). */
   async acquire(conversation: string, tenant: string): Promise<void> {
     for (;;) {
       const waitMs = this.tryAcquire(conversation, tenant);
-      if (waitMs === 0) return;
+      if (waitMs === 0) break;
       await this.clock.sleep(waitMs);
+    }
+    if (this.shared) {
+      await this.shared.perConversation.acquire(conversation);
+      await this.shared.perTenant.acquire(tenant);
     }
   }
 
@@ -90,10 +94,20 @@ export class SendRateLimiter {
     return 0;
   }
 
-  /** Teams answered 429 for the conversation: no send to it before `untilMs`. */
+  /** Teams answered 429 for the conversation: no send to it before `untilMs`, in this process. */
   holdOff(conversation: string, untilMs: number): void {
     const bucket = this.bucket(`c:${conversation}`, this.limits.perConversation);
     bucket.heldUntil = Math.max(bucket.heldUntil, untilMs);
+  }
+
+  /**
+   * Teams answered 429 for the conversation: no send to it before `untilMs` from any instance. Only the
+   * conversation is held: Teams does not say which limit it was, and holding the whole tenant for one busy chat
+   * would stall every other person's alerts.
+   */
+  async throttled(conversation: string, untilMs: number): Promise<void> {
+    this.holdOff(conversation, untilMs);
+    await this.shared?.perConversation.pause(conversation, untilMs);
   }
 
   private bucket(id: string, rules: readonly RateRule[]): Bucket {
