@@ -41,6 +41,13 @@ export interface Config {
     /** Partner Center price list CSV; undefined = no prices on the cards. */
     readonly priceListPath?: string;
   };
+  /** Rate budgets shared by every instance (README, "Rate budgets"). */
+  readonly rates: {
+    /** RATE_HEADROOM: the share of each published limit the bot plans to use. */
+    readonly headroom: number;
+    /** PARTNER_CENTER_REQUESTS_PER_MINUTE: the partner tenant's Partner Center limit. */
+    readonly partnerCenterRequestsPerMinute: number;
+  };
   readonly migration: {
     /** Runs executing at once in this instance (always different customers). */
     readonly concurrency: number;
@@ -146,6 +153,20 @@ function wholeNumber(fallback: number, min: number, max: number) {
     });
 }
 
+function fraction(fallback: number, min: number, max: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      const value = trimmed(raw);
+      if (value === '') return fallback;
+      const parsed = z.coerce.number().min(min).max(max).safeParse(value);
+      if (parsed.success) return parsed.data;
+      ctx.addIssue({ code: 'custom', message: `="${value}" must be a number from ${min} to ${max}` });
+      return fallback;
+    });
+}
+
 /** An http(s) URL without trailing slashes; undefined when empty. Production additionally needs https (below). */
 function httpUrl() {
   return z
@@ -241,6 +262,9 @@ const VARIABLES = {
   LICENSE_PATH: oneOf(['graph', 'partnerCenter'], 'graph'),
   DEADLINE_MARGIN_DAYS: wholeNumber(3, 0, 60),
   MIGRATION_LEASE_TTL_SECONDS: wholeNumber(60, 15, 600),
+  RATE_HEADROOM: fraction(0.98, 0.5, 1),
+  /** Microsoft's published figure; lower it if Partner Center throttles the partner sooner, raise it only for test sandboxes. */
+  PARTNER_CENTER_REQUESTS_PER_MINUTE: wholeNumber(500, 1, 1_000_000_000),
   APPLICATIONINSIGHTS_CONNECTION_STRING: text(),
 };
 
@@ -375,6 +399,7 @@ function toConfig(v: Values): Config {
       deadlineMarginDays: v.DEADLINE_MARGIN_DAYS,
       leaseTtlSeconds: v.MIGRATION_LEASE_TTL_SECONDS,
     },
+    rates: { headroom: v.RATE_HEADROOM, partnerCenterRequestsPerMinute: v.PARTNER_CENTER_REQUESTS_PER_MINUTE },
     observability: { appInsightsConnectionString: v.APPLICATIONINSIGHTS_CONNECTION_STRING || undefined },
   };
 }
