@@ -16,4 +16,19 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The Bot Framework SDK is archived (successor: Microsoft 365 Agents SDK). Its types stay inside bot/ and
+    // dialogs/ so a port touches only those folders (docs/agents-sdk-port.md); tests may drive the bot through it.
+    files: ['services/**/*.ts', 'cards/**/*.ts', 'sandbox/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['botbuilder', 'botbuilder-*', 'botframework-*'], message: 'Bot Framework types belong in bot/ or dialogs/ only (see docs/agents-sdk-port.md).' },
+          ],
+        },
+      ],
+    },
+  },
 );
