@@ -2,9 +2,25 @@ import axios from 'axios';
 import { startSandbox, RunningSandbox } from '../sandbox/server';
 import { createTokenSources } from '../services/auth';
 import { GraphClient } from '../services/graph';
-import { AdaptiveConcurrencyLimiter, ApiHttp, RequestLogger } from '../services/http';
+import {
+  AdaptiveConcurrencyLimiter,
+  ApiHttp,
+  DEFAULT_HEADROOM,
+  GRAPH_WRITES_BUDGET,
+  InProcessPacer,
+  PARTNER_CENTER_LICENSE_UPDATES_BUDGET,
+  partnerCenterBudget,
+  RequestLogger,
+  SendRateLimiter,
+  SharedPacer,
+  TEAMS_CONVERSATION_BUDGET,
+  TEAMS_TENANT_BUDGET,
+  type BudgetSpec,
+  type Pacer,
+} from '../services/http';
 import { Logger } from '../services/logging';
 import { PartnerCenterClient } from '../services/partnerCenter';
+import type { Store } from '../services/store/store';
 import { PartnerCenterConfig } from './config';
 import { ReadinessCheck } from './httpServer';
 
@@ -14,12 +30,47 @@ export interface Backend {
   graph: GraphClient;
   /** Fans Partner Center calls out across customers without storms (halves on 429). */
   limiter: AdaptiveConcurrencyLimiter;
+  /** One budget per external limit; every Partner Center call of `partnerCenter` already draws from its own. */
+  budgets: RateBudgets;
   partnerCenterBaseUrl: string;
   graphBaseUrl: string;
   /** Set when this process runs the sandbox itself. */
   embeddedSandbox?: RunningSandbox;
   readiness: ReadinessCheck;
   close(): Promise<void>;
+}
+
+/** The rate budgets of the external limits the bot calls under (services/http/pacing). */
+export interface RateBudgets {
+  /** Per partner tenant. */
+  partnerCenter: Pacer;
+  /** Graph writes per customer tenant (assignLicense). */
+  graphWrites: Pacer;
+  /** Partner Center licenseupdates per customer. */
+  partnerCenterLicenseUpdates: Pacer;
+  /** Teams sends per conversation and per tenant. */
+  teamsSends: SendRateLimiter;
+}
+
+export interface RateBudgetOptions {
+  /** Share of each published limit to plan for (RATE_HEADROOM). */
+  headroom: number;
+  partnerCenterRequestsPerMinute: number;
+  /** Given: budgets shared with every instance on this store. Absent: this process's own. */
+  store?: Store;
+}
+
+export const DEFAULT_RATE_BUDGETS: RateBudgetOptions = { headroom: DEFAULT_HEADROOM, partnerCenterRequestsPerMinute: 500 };
+
+export function createRateBudgets(options: RateBudgetOptions): RateBudgets {
+  const { store, headroom } = options;
+  const pacer = (spec: BudgetSpec): Pacer => (store ? new SharedPacer(store, spec, { headroom }) : new InProcessPacer(spec, headroom));
+  return {
+    partnerCenter: pacer(partnerCenterBudget(options.partnerCenterRequestsPerMinute)),
+    graphWrites: pacer(GRAPH_WRITES_BUDGET),
+    partnerCenterLicenseUpdates: pacer(PARTNER_CENTER_LICENSE_UPDATES_BUDGET),
+    teamsSends: new SendRateLimiter(undefined, undefined, store ? { perConversation: pacer(TEAMS_CONVERSATION_BUDGET), perTenant: pacer(TEAMS_TENANT_BUDGET) } : undefined),
+  };
 }
 
 /** How long a successful readiness probe of Partner Center is trusted, so probes do not eat its rate limit. */
@@ -29,7 +80,12 @@ const READINESS_CACHE_MS = 30_000;
  * Builds the clients. Live and sandbox mode share all client code: only the base URLs and the token source
  * differ. In sandbox mode without base URLs this process starts the sandbox (state in DATA_DIR) itself.
  */
-export async function connectBackend(config: PartnerCenterConfig, dataDir: string, logger: Logger): Promise<Backend> {
+export async function connectBackend(
+  config: PartnerCenterConfig,
+  dataDir: string,
+  logger: Logger,
+  rates: RateBudgetOptions = DEFAULT_RATE_BUDGETS,
+): Promise<Backend> {
   let embeddedSandbox: RunningSandbox | undefined;
   let partnerCenterBaseUrl = config.partnerCenterBaseUrl;
   let graphBaseUrl = config.graphBaseUrl;
@@ -52,8 +108,10 @@ export async function connectBackend(config: PartnerCenterConfig, dataDir: strin
     refreshToken: config.refreshToken,
   });
   const limiter = new AdaptiveConcurrencyLimiter({ maxConcurrency: 4 });
+  const budgets = createRateBudgets(rates);
   const http = new ApiHttp({
     axios: axios.create(),
+    budgets: { partnerCenter: { pacer: budgets.partnerCenter, key: config.partnerTenantId } },
     logger: requestLogger(logger),
     onThrottled: () => limiter.recordThrottle(),
   });
@@ -81,6 +139,7 @@ export async function connectBackend(config: PartnerCenterConfig, dataDir: strin
     partnerCenter,
     graph,
     limiter,
+    budgets,
     partnerCenterBaseUrl,
     graphBaseUrl,
     embeddedSandbox,
