@@ -56,20 +56,21 @@ export interface RateBudgetOptions {
   /** Share of each published limit to plan for (RATE_HEADROOM). */
   headroom: number;
   partnerCenterRequestsPerMinute: number;
-  /** Given: budgets shared with every instance on this store. Absent: this process's own. */
-  store?: Store;
+  /** Share the budgets with every instance on the store (several instances: Azure Tables); else this process's own. */
+  shared?: boolean;
 }
 
 export const DEFAULT_RATE_BUDGETS: RateBudgetOptions = { headroom: DEFAULT_HEADROOM, partnerCenterRequestsPerMinute: 500 };
 
-export function createRateBudgets(options: RateBudgetOptions): RateBudgets {
-  const { store, headroom } = options;
-  const pacer = (spec: BudgetSpec): Pacer => (store ? new SharedPacer(store, spec, { headroom }) : new InProcessPacer(spec, headroom));
+export function createRateBudgets(options: RateBudgetOptions, store?: Store): RateBudgets {
+  const { headroom } = options;
+  const shared = options.shared === true ? store : undefined;
+  const pacer = (spec: BudgetSpec): Pacer => (shared ? new SharedPacer(shared, spec, { headroom }) : new InProcessPacer(spec, headroom));
   return {
     partnerCenter: pacer(partnerCenterBudget(options.partnerCenterRequestsPerMinute)),
     graphWrites: pacer(GRAPH_WRITES_BUDGET),
     partnerCenterLicenseUpdates: pacer(PARTNER_CENTER_LICENSE_UPDATES_BUDGET),
-    teamsSends: new SendRateLimiter(undefined, undefined, store ? { perConversation: pacer(TEAMS_CONVERSATION_BUDGET), perTenant: pacer(TEAMS_TENANT_BUDGET) } : undefined),
+    teamsSends: new SendRateLimiter(undefined, undefined, shared ? { perConversation: pacer(TEAMS_CONVERSATION_BUDGET), perTenant: pacer(TEAMS_TENANT_BUDGET) } : undefined),
   };
 }
 
@@ -84,6 +85,7 @@ export async function connectBackend(
   config: PartnerCenterConfig,
   dataDir: string,
   logger: Logger,
+  store?: Store,
   rates: RateBudgetOptions = DEFAULT_RATE_BUDGETS,
 ): Promise<Backend> {
   let embeddedSandbox: RunningSandbox | undefined;
@@ -108,7 +110,7 @@ export async function connectBackend(
     refreshToken: config.refreshToken,
   });
   const limiter = new AdaptiveConcurrencyLimiter({ maxConcurrency: 4 });
-  const budgets = createRateBudgets(rates);
+  const budgets = createRateBudgets(rates, store);
   const http = new ApiHttp({
     axios: axios.create(),
     budgets: { partnerCenter: { pacer: budgets.partnerCenter, key: config.partnerTenantId } },

@@ -71,7 +71,8 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     ? { list: PriceList.load(config.approvals.priceListPath), market: config.partnerCenter.country }
     : undefined;
   const store = await openStore(config.store);
-  const backend = await connectBackend(config.partnerCenter, config.dataDir, logger);
+  // Several instances share one store (Azure Tables), and then every rate budget too.
+  const backend = await connectBackend(config.partnerCenter, config.dataDir, logger, store, { ...config.rates, shared: config.store.kind === 'azure' });
   // Leases (the scan, migration runs) name their holder, so two instances never run the same work.
   const instanceId = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const timeZone = config.alerts.timeZone;
@@ -79,7 +80,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
   const adapter = createBotAdapter({ ...config.bot, openIdMetadataUrl: options.openIdMetadataUrl });
   const conversationState = new ConversationState(new StoreBackedStorage(store));
   const conversations = new ConversationReferences(store);
-  const messenger = new TeamsProactiveMessenger({ adapter, botAppId: config.bot.appId, conversations, store, logger });
+  const messenger = new TeamsProactiveMessenger({ adapter, botAppId: config.bot.appId, conversations, store, logger, limiter: backend.budgets.teamsSends });
   const background = new BackgroundWork(logger);
 
   // Alerts, then the scan whose completion triggers them.
@@ -117,6 +118,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
       notifier: new TeamsRunNotifier(messenger),
       logger,
       isApprover: (person) => approvers.includes(person),
+      licensePacers: { graph: backend.budgets.graphWrites, partnerCenter: backend.budgets.partnerCenterLicenseUpdates },
     },
     {
       ownerId: instanceId,
