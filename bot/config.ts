@@ -41,6 +41,11 @@ export interface Config {
     /** Partner Center price list CSV; undefined = no prices on the cards. */
     readonly priceListPath?: string;
   };
+  /**
+   * ADMINS: Entra object ids or UPNs, lower-cased, of the partner admins who may connect Partner Center from Teams
+   * (`connect partner center`, Reconnect) and who get the sign-in's ageing and failure cards. Empty = nobody.
+   */
+  readonly admins: readonly string[];
   /** Rate budgets shared by every instance (README, "Rate budgets"). */
   readonly rates: {
     /** RATE_HEADROOM: the share of each published limit the bot plans to use. */
@@ -65,6 +70,8 @@ export interface Config {
 
 /** Megan Bowen and Adele Vance, the Agents Playground's mock users: Alex Wilber (the default user) requests. */
 const PLAYGROUND_APPROVERS = '00000000-0000-0000-0000-0000000000021,00000000-0000-0000-0000-0000000000022';
+/** Alex Wilber, the Agents Playground's default user, so the connect command can be tried in local mode. */
+const PLAYGROUND_ADMINS = '00000000-0000-0000-0000-0000000000020';
 const SANDBOX_PRICE_LIST = 'sandbox/pricelist.sample.csv';
 
 /** Where Partner Center and Graph are, and how the bot gets tokens for them. */
@@ -252,6 +259,16 @@ const VARIABLES = {
       return list.entries;
     }),
   APPROVAL_TTL_DAYS: wholeNumber(7, 1, 90),
+  /** Same entries and matching as APPROVERS; undefined when not given (local mode then uses the Playground's Alex). */
+  ADMINS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (trimmed(raw) === '') return undefined;
+      const list = parseApproverList(trimmed(raw));
+      if (list.invalid.length > 0) ctx.addIssue({ code: 'custom', message: ` must list Entra object ids or UPNs; not valid: ${list.invalid.join(', ')}` });
+      return list.entries;
+    }),
   PRICE_LIST_PATH: text().transform((configured, ctx) => {
     if (configured === '') return undefined;
     if (fs.existsSync(path.resolve(configured))) return path.resolve(configured);
@@ -343,6 +360,11 @@ function checkCombinations(v: Values, ctx: z.RefinementCtx): void {
   if (why && mockUsers.length > 0) {
     problem(`APPROVERS must name real Entra users when ${why}; not Entra object ids (Agents Playground mock users?): ${mockUsers.join(', ')}`);
   }
+  // ADMINS may stay empty (the operator connects with `npm run connect`; startup warns), but never names mock users.
+  const mockAdmins = (v.ADMINS ?? []).filter((entry) => isObjectId(entry) && !isGuid(entry));
+  if (why && mockAdmins.length > 0) {
+    problem(`ADMINS must name real Entra users when ${why}; not Entra object ids (Agents Playground mock users?): ${mockAdmins.join(', ')}`);
+  }
 
   if (v.LICENSE_PATH === 'partnerCenter' && live && v.PARTNER_CENTER_REFRESH_TOKEN === '') {
     problem('LICENSE_PATH=partnerCenter needs PARTNER_CENTER_REFRESH_TOKEN in live mode (licenseupdates is an App+User call)');
@@ -393,6 +415,8 @@ function toConfig(v: Values): Config {
       ttlDays: v.APPROVAL_TTL_DAYS,
       priceListPath: priceListPathOf(v.PRICE_LIST_PATH, partnerCenter.mode),
     },
+    // Only local mode (sandbox, no app id) falls back to a Playground user; elsewhere unset means nobody.
+    admins: v.ADMINS ?? (localMode && partnerCenter.mode === 'sandbox' ? parseApproverList(PLAYGROUND_ADMINS).entries : []),
     migration: {
       concurrency: v.MIGRATION_CONCURRENCY,
       licensePath: v.LICENSE_PATH,

@@ -9,6 +9,8 @@ export interface ScanScheduleDeps {
   scans: Pick<ScanRunner, 'run'>;
   /** Alerts still go out from the last scan's data when a scheduled scan fails. */
   alerts: { runNow(trigger: 'schedule'): Promise<void> };
+  /** Other daily checks (the partner sign-in's age), run after the scan whatever its outcome; failures are logged. */
+  dailyChecks?: readonly { name: string; run(): Promise<unknown> }[];
   logger: Logger;
 }
 
@@ -17,13 +19,23 @@ export interface ScanScheduleDeps {
  * (here or on another instance) will alert when it completes; a failed scan still alerts from stored data.
  */
 export function startScanSchedule(deps: ScanScheduleDeps): { stop(): void } {
-  const scheduledScan = async (): Promise<void> => {
+  const scanThenAlert = async (): Promise<void> => {
     try {
       await deps.scans.run({ reason: 'schedule' });
     } catch (error) {
       if (error instanceof ScanAlreadyRunningError) return;
       deps.logger.error('Scheduled scan failed; alerting from the last stored scan', { error: error instanceof Error ? error.message : String(error) });
       await deps.alerts.runNow('schedule');
+    }
+  };
+  const scheduledScan = async (): Promise<void> => {
+    await scanThenAlert();
+    for (const check of deps.dailyChecks ?? []) {
+      try {
+        await check.run();
+      } catch (error) {
+        deps.logger.error(`Daily check failed: ${check.name}`, { error: error instanceof Error ? error.message : String(error) });
+      }
     }
   };
   const job = new Cron(deps.schedule, { timezone: deps.timeZone, unref: true, protect: true }, scheduledScan);

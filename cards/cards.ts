@@ -18,6 +18,8 @@ import expiryAlertTemplate from './expiryAlert.json';
 import alertDigestTemplate from './alertDigest.json';
 import runProgressTemplate from './runProgress.json';
 import runSummaryTemplate from './runSummary.json';
+import connectChallengeTemplate from './connectChallenge.json';
+import connectStatusTemplate from './connectStatus.json';
 
 /** One line of the command list shown on the welcome and help cards. */
 export interface CommandHelp {
@@ -316,6 +318,30 @@ export interface RunSummaryCardData {
   notes: { text: string }[];
 }
 
+// ── Partner Center connection ────────────────────────────────────────────────────────────────────────────────
+// Reconnect is Action.Execute (verb in bot/connectionHandlers.ts) with empty data: the handler checks who clicked.
+
+/** `connect partner center` and Reconnect: the device code to enter, where, and until when. */
+export interface ConnectChallengeCardData {
+  userCode: string;
+  /** The sign-in page as the button's target (checked by linkTarget(), never shown as text); '' = no button. */
+  verificationUrl: string;
+  /** The same page as text to read or type. */
+  verificationText: string;
+  expiresText: string;
+}
+
+/** `status`, and the admins' ageing and failure cards: state, who, MFA, token age, last failure; Reconnect for admins. */
+export interface ConnectStatusCardData {
+  title: string;
+  color: 'good' | 'warning' | 'attention' | 'default';
+  /** '' on the status card. */
+  intro: string;
+  facts: { title: string; value: string }[];
+  advice: string;
+  canReconnect: boolean;
+}
+
 /** Each card's typed data; the key is the template's file name in `cards/`. */
 export interface CardDataMap {
   welcome: WelcomeCardData;
@@ -336,6 +362,8 @@ export interface CardDataMap {
   alertDigest: AlertDigestCardData;
   runProgress: RunProgressCardData;
   runSummary: RunSummaryCardData;
+  connectChallenge: ConnectChallengeCardData;
+  connectStatus: ConnectStatusCardData;
 }
 export type CardName = keyof CardDataMap;
 
@@ -358,6 +386,8 @@ const TEMPLATES: Record<CardName, object> = {
   alertDigest: alertDigestTemplate,
   runProgress: runProgressTemplate,
   runSummary: runSummaryTemplate,
+  connectChallenge: connectChallengeTemplate,
+  connectStatus: connectStatusTemplate,
 };
 
 export const CARD_NAMES = Object.keys(TEMPLATES) as CardName[];

@@ -11,10 +11,12 @@ import alertsEn from './strings/alerts.en.json';
 import alertsDe from './strings/alerts.de.json';
 import runEn from './strings/run.en.json';
 import runDe from './strings/run.de.json';
+import connectEn from './strings/connect.en.json';
+import connectDe from './strings/connect.de.json';
 
 // Each feature keeps its strings in its own pair of files (`strings/<feature>.en.json` / `.de.json`), merged here.
-const EN = { ...en, ...wizardEn, ...approvalsEn, ...scanEn, ...alertsEn, ...runEn };
-const DE: Record<keyof typeof EN, string> = { ...de, ...wizardDe, ...approvalsDe, ...scanDe, ...alertsDe, ...runDe };
+const EN = { ...en, ...wizardEn, ...approvalsEn, ...scanEn, ...alertsEn, ...runEn, ...connectEn };
+const DE: Record<keyof typeof EN, string> = { ...de, ...wizardDe, ...approvalsDe, ...scanDe, ...alertsDe, ...runDe, ...connectDe };
 
 export type StringKey = keyof typeof EN;
 export type Strings = Readonly<Record<StringKey, string>>;

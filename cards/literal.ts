@@ -97,6 +97,21 @@ function truncate(text: string, maxLength: number): string {
   return `${text.slice(0, cutAt).replace(/\u2060+$/, '').trimEnd()}${ELLIPSIS}`;
 }
 
+/**
+ * What a card's `…Url` field becomes (the target of an `Action.OpenUrl`, never shown as text): an absolute http(s)
+ * URL without credentials, as the URL parser writes it, or '' for anything else (the template then leaves its
+ * button out). Such a target is a link by design, so no pattern is broken in it.
+ */
+export function linkTarget(value: string): string {
+  try {
+    const url = new URL(value);
+    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username !== '' || url.password !== '') return '';
+    return url.href;
+  } catch {
+    return '';
+  }
+}
+
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 function breakPatterns(text: string, startsLine: boolean): string {

@@ -1,6 +1,6 @@
 import * as ACData from 'adaptivecards-templating';
 import { Locale, strings, t } from './i18n';
-import { capForField, inert, TEXT_CAPS } from './literal';
+import { capForField, inert, linkTarget, TEXT_CAPS } from './literal';
 
 /** An expanded Adaptive Card, ready to send as an attachment or an invoke response. */
 export interface AdaptiveCard {
@@ -104,6 +104,7 @@ function expandOnce(template: object, data: object, locale: Locale): AdaptiveCar
 
 function inertDeep(value: unknown, field: string, shrink: number): unknown {
   if (typeof value === 'string') {
+    if (LINK_FIELD.test(field)) return linkTarget(value);
     const cap = capForField(field);
     return inert(value, cap === Number.POSITIVE_INFINITY ? cap : Math.min(cap, shrink));
   }
@@ -114,8 +115,10 @@ function inertDeep(value: unknown, field: string, shrink: number): unknown {
   return value;
 }
 
-// Fields that are not for reading: button data, ids, colours and flags.
-const NOT_SHOWN = /(Id|Ids|Data|data|[cC]olor|^version|^wizard|^stage|^action|^command)$/;
+// Link targets (`verificationUrl`): data for an Action.OpenUrl, checked by linkTarget() instead of made inert.
+const LINK_FIELD = /Url$/;
+// Fields that are not for reading: button data, ids, link targets, colours and flags.
+const NOT_SHOWN = /(Id|Ids|Data|data|Url|[cC]olor|^version|^wizard|^stage|^action|^command)$/;
 const TITLE_FIELDS = ['title', 'heading', 'headline', 'customerName'];
 const FALLBACK_LINE_CAP = 200;
 

@@ -266,4 +266,25 @@ export const CARD_SAMPLES: { [K in keyof CardDataMap]: CardDataMap[K] } = {
     ],
     notes: [],
   },
+  connectChallenge: {
+    userCode: 'HK7Q-2M9P',
+    verificationUrl: 'https://microsoft.com/devicelogin',
+    verificationText: 'https://microsoft.com/devicelogin',
+    expiresText: '14:05 UTC (in 15 min)',
+  },
+  connectStatus: {
+    title: 'Partner Center sign-in: 80 days without use',
+    color: 'warning',
+    intro: 'The stored Partner Center sign-in has not been used for 80 days. At 90 days Microsoft refuses it and App+User calls fail.',
+    facts: [
+      { title: 'State', value: 'Connected' },
+      { title: 'Connected as', value: 'admin@contoso-partner.onmicrosoft.com' },
+      { title: 'MFA', value: '✓ yes' },
+      { title: 'Token age', value: '80 days' },
+      { title: 'Last used', value: '2026-09-14 08:00 UTC' },
+      { title: 'Last failure', value: '2026-09-13 08:00 UTC: AADSTS700082: The refresh token has expired due to inactivity.' },
+    ],
+    advice: 'Microsoft refuses a refresh token that has not been used for 90 days. Reconnect before day 90, or let a scan run so the token is renewed.',
+    canReconnect: true,
+  },
 };
