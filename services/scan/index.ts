@@ -13,7 +13,7 @@ export { REPORT_COLUMNS, formatCsv, formatJson, formatTable, toReportRow } from 
 export type { ReportRow } from './reportFormat';
 export { CURSOR_KEY, ScanCursor } from './scanCursor';
 export type { CustomerOutcome, ScanCursorRecord } from './scanCursor';
-export { ScanAlreadyRunningError, ScanRunner } from './scanRunner';
+export { SCAN_LEASE_TTL_MS, ScanAlreadyRunningError, ScanRunner, stableInstanceId } from './scanRunner';
 export type { RunningScan, ScanObserver, ScanRunnerDeps, ScanStart, ScanTrigger } from './scanRunner';
 export { MAX_LISTED, emptyUrgencyCounts } from './types';
 export type { ScanFailure, ScanGraph, ScanPartnerCenter, ScanProgress, ScanSummary, ScanWarning } from './types';

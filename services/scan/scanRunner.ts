@@ -1,10 +1,16 @@
 /**
  * One scan at a time: a second request while a scan runs (here, or on another bot instance holding the `scan` lease)
  * is refused, not queued. After each scan the composition root's `onScanCompleted` hook runs (the alerts).
+ *
+ * The lease is short (SCAN_LEASE_TTL_MS) and renewed by a heartbeat every third of it while the scan runs, so a live
+ * scan keeps it however long one customer takes, and a crashed one frees it within the TTL for other instances. Its
+ * owner is the instance's stable id (`stableInstanceId`), so the same instance restarted takes it back at once.
  */
+import { createHash, randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import type { Logger } from '../logging';
 import { LeaseLostError, type Lease, type LeaseManager } from '../store/lease';
-import type { ExpiryScanner, ScanOptions } from './expiryScanner';
+import type { ExpiryScanner } from './expiryScanner';
 import type { ScanSummary } from './types';
 
 export interface ScanTrigger {
@@ -41,9 +47,9 @@ export interface ScanRunnerDeps {
   logger: Logger;
   /** With several bot instances: the `scan` lease keeps the scan single across them. */
   leases?: LeaseManager;
-  /** This instance's lease owner id. */
+  /** This instance's lease owner id, the same across its restarts (`stableInstanceId`). */
   owner?: string;
-  /** Renewed while customers finish; default 10 min. */
+  /** Renewed every third of it while the scan runs; default SCAN_LEASE_TTL_MS. */
   leaseTtlMs?: number;
   /** Runs after every successful scan, whoever started it (the alerts helper's entry point). */
   onScanCompleted?: (summary: ScanSummary) => Promise<void>;
@@ -51,6 +57,19 @@ export interface ScanRunnerDeps {
 }
 
 const LEASE_NAME = 'scan';
+
+/** How long a crashed scan keeps other instances from scanning; a live scan renews it every third of this. */
+export const SCAN_LEASE_TTL_MS = 45_000;
+
+/**
+ * An id for this bot instance that survives its restarts: the host, the data directory and the port it listens on
+ * (two live instances cannot share all three). With port 0 (tests) there is no stable identity, so it is unique
+ * per process and a restart waits out the lease like any other instance.
+ */
+export function stableInstanceId(hostname: string, dataDir: string, port: number): string {
+  const place = port === 0 ? `${process.pid}-${randomUUID()}` : `${resolve(dataDir)}:${port}`;
+  return `${hostname}-${createHash('sha256').update(place).digest('hex').slice(0, 12)}`;
+}
 
 interface Claim {
   running: RunningScan;
@@ -128,32 +147,47 @@ export class ScanRunner {
   }
 
   private async execute(claim: Claim): Promise<ScanSummary> {
-    let lease = claim.lease;
-    let renewedAt = this.now();
-    const options: ScanOptions = {
-      onProgress: async () => {
-        if (!lease || this.now() - renewedAt < this.leaseTtlMs() / 3) return;
-        renewedAt = this.now();
-        try {
-          lease = await this.deps.leases?.renew(lease);
-        } catch (error) {
-          if (!(error instanceof LeaseLostError)) throw error;
-          // Another instance may now scan too; both write the same rows, so finishing is safer than stopping half-way.
-          this.deps.logger.warn('Scan lease lost; finishing this scan anyway', { error: error.message });
-          lease = undefined;
-        }
-      },
-    };
+    const heartbeat = this.heartbeat(claim);
     try {
-      return await this.deps.scanner.findExpiringSubscriptions(options);
+      return await this.deps.scanner.findExpiringSubscriptions();
     } catch (error) {
       this.deps.logger.error('Expiry scan failed; the next scan continues from its cursor', {
         error: error instanceof Error ? (error.stack ?? error.message) : String(error),
       });
       throw error;
     } finally {
-      await this.release({ ...claim, lease });
+      await this.release({ ...claim, lease: await heartbeat.stop() });
     }
+  }
+
+  /** Renews the lease every third of its TTL until stopped; answers the lease still held (undefined once lost). */
+  private heartbeat(claim: Claim): { stop(): Promise<Lease | undefined> } {
+    let lease = claim.lease;
+    let renewing: Promise<void> = Promise.resolve();
+    const renew = async (): Promise<void> => {
+      if (!lease || !this.deps.leases) return;
+      try {
+        lease = await this.deps.leases.renew(lease);
+      } catch (error) {
+        if (!(error instanceof LeaseLostError)) {
+          // A store hiccup: the next beat tries again while the lease still has two thirds of its time left.
+          this.deps.logger.warn('Could not renew the scan lease', { error: error instanceof Error ? error.message : String(error) });
+          return;
+        }
+        // Another instance may now scan too; both write the same rows, so finishing is safer than stopping half-way.
+        this.deps.logger.warn('Scan lease lost; finishing this scan anyway', { error: error.message });
+        lease = undefined;
+      }
+    };
+    const timer = lease ? setInterval(() => (renewing = renewing.then(renew)), this.leaseTtlMs() / 3) : undefined;
+    timer?.unref();
+    return {
+      stop: async () => {
+        clearInterval(timer);
+        await renewing;
+        return lease;
+      },
+    };
   }
 
   private async release(claim: Claim): Promise<void> {
@@ -174,6 +208,6 @@ export class ScanRunner {
   }
 
   private leaseTtlMs(): number {
-    return this.deps.leaseTtlMs ?? 600_000;
+    return this.deps.leaseTtlMs ?? SCAN_LEASE_TTL_MS;
   }
 }
