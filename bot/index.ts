@@ -21,7 +21,7 @@ import { GraphTenantDirectory, PriceList, PriceListError } from '../services/cat
 import { createLogger, Logger } from '../services/logging';
 import { startTelemetry } from '../services/observability/telemetry';
 import { MigrationRunner } from '../services/migration';
-import { ExpiringReport, ExpiryScanner, ScanRunner } from '../services/scan';
+import { ExpiringReport, ExpiryScanner, ScanCursor, ScanRunner, stableInstanceId } from '../services/scan';
 import { LeaseManager, openStore } from '../services/store';
 import { Store } from '../services/store/store';
 import { createAlertInvokeHandlers } from './alertHandlers';
@@ -101,7 +101,8 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     scanner,
     logger,
     leases: new LeaseManager(store),
-    owner: instanceId,
+    // Stable across restarts (unlike instanceId), so a restarted instance takes back the lease of the scan it crashed in.
+    owner: stableInstanceId(os.hostname(), config.dataDir, config.port),
     onScanCompleted: alertScheduler.onScanCompleted,
   });
 
@@ -220,7 +221,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     localMode: config.bot.localMode,
   });
   const url = await listen(server, config.port, config.host);
-  const scanSchedule = startScanSchedule({ schedule: config.alerts.schedule, timeZone, scans: scanRunner, alerts: alertScheduler, logger });
+  const scanSchedule = startScanSchedule({ schedule: config.alerts.schedule, timeZone, scans: scanRunner, alerts: alertScheduler, lastScan: () => ScanCursor.read(store), logger });
   const expirySweep = startExpirySweep(approvals, { intervalMs: EXPIRY_SWEEP_INTERVAL_MS, logger });
   const resumed = await migrations.resumeAll();
   migrations.start();
@@ -248,6 +249,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     idle,
     close: async () => {
       scanSchedule.stop();
+      await scanSchedule.idle();
       await expirySweep.stop();
       await migrations.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
