@@ -59,14 +59,21 @@ async function findSubscriptions(ctx: RunContext, orderIds: string[]): Promise<R
   return found;
 }
 
-/** Free seats of a line's SKU and how many of its users still to move lack it. */
+/**
+ * Free seats of a line's SKU, and how many of its users still to move need one. The subscribed SKUs (one call)
+ * usually settle it: free seats for every user still to move, or fewer seats in the tenant than this line bought
+ * (its order is not provisioned yet). Only in between does it matter who already holds the SKU, and only then
+ * are users' licenses read (on the Partner Center path, one call per user).
+ */
 export async function seatBalance(ctx: RunContext, line: RunLine): Promise<{ free: number; needed: number }> {
   const licenses = ctx.clients.licenses;
   const done = new Set(ctx.run.users.filter((user) => user.state === 'done').map((user) => user.id));
   const toMove = line.userIds.filter((id) => !done.has(id));
-  const holding = toMove.length > 0 ? await licenses.holdersAmong(line.skuId, toMove) : new Set<string>();
   const seats = await licenses.seats(line.skuId);
-  return { free: (seats?.enabled ?? 0) - (seats?.consumed ?? 0), needed: toMove.length - holding.size };
+  const free = (seats?.enabled ?? 0) - (seats?.consumed ?? 0);
+  if (free >= toMove.length || (seats?.enabled ?? 0) < line.quantity) return { free, needed: toMove.length };
+  const holding = await licenses.holdersAmong(line.skuId, toMove);
+  return { free, needed: toMove.length - holding.size };
 }
 
 function waitForProvisioning(ctx: RunContext, reason: string): StepResult {
