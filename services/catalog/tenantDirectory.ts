@@ -1,4 +1,5 @@
 import type { GraphClient } from '../graph/graphClient';
+import { CustomerAccessError, isCustomerAccessError, isGraphUnreachableError } from '../graph/tenantAccess';
 import type { GraphUser } from '../graph/types';
 import type { PartnerCenterClient } from '../partnerCenter/partnerCenterClient';
 import { educationKindOf, holdsTeamsStandalone, type KaizalaUser } from './facts';
@@ -18,7 +19,10 @@ export interface TenantDirectory {
 
 const USER_FIELDS = ['id', 'userPrincipalName', 'displayName', 'jobTitle', 'assignedLicenses'] as const;
 
-/** The directory over Microsoft Graph (app-only in the customer tenant, through GDAP). */
+/**
+ * The directory over Microsoft Graph. Its client decides the token per customer (app-only where consented, else
+ * delegated through GDAP: services/graph/tenantAccess.ts).
+ */
 export class GraphTenantDirectory implements TenantDirectory {
   constructor(
     private readonly graph: Pick<GraphClient, 'listUsers' | 'listSubscribedSkus'>,
@@ -49,6 +53,49 @@ export class GraphTenantDirectory implements TenantDirectory {
       seats[skuId] = (seats[skuId] ?? 0) + held;
     }
     return seats;
+  }
+}
+
+/**
+ * Graph first (app-only or delegated, as the client's tenant access decides); where Graph is out of reach by either
+ * path, the fallback (Partner Center App+User). A customer the partner cannot manage ends in a CustomerAccessError
+ * naming the missing role — or the missing relationship, when the identity platform said so for Graph.
+ */
+export class FallbackTenantDirectory implements TenantDirectory {
+  constructor(
+    private readonly primary: TenantDirectory,
+    private readonly fallback: TenantDirectory,
+    private readonly onFallback?: (tenantId: string, reason: string) => void,
+  ) {}
+
+  async market(customerId: string): Promise<string | undefined> {
+    const directory = this.primary.market ? this.primary : this.fallback;
+    return directory.market?.(customerId);
+  }
+
+  kaizalaUsers(tenantId: string, kaizalaSkuId: string, education: boolean): Promise<KaizalaUser[]> {
+    return this.either(tenantId, (directory) => directory.kaizalaUsers(tenantId, kaizalaSkuId, education));
+  }
+
+  seatsBySku(tenantId: string): Promise<Record<string, number>> {
+    return this.either(tenantId, (directory) => directory.seatsBySku(tenantId));
+  }
+
+  private async either<T>(tenantId: string, read: (directory: TenantDirectory) => Promise<T>): Promise<T> {
+    let unreachable;
+    try {
+      return await read(this.primary);
+    } catch (error) {
+      if (!isGraphUnreachableError(error)) throw error;
+      unreachable = error;
+    }
+    this.onFallback?.(tenantId, unreachable.reason);
+    try {
+      return await read(this.fallback);
+    } catch (error) {
+      if (isCustomerAccessError(error) && unreachable.noRelationship) throw new CustomerAccessError(tenantId, 'relationship', unreachable.reason);
+      throw error;
+    }
   }
 }
 

@@ -1,10 +1,13 @@
 /**
- * Typed Microsoft Graph client for licensing in customer tenants (app-only, one token per tenant). Every method
- * takes the customer's tenant id first. HTTP mechanics (ids, retries, errors) live in `ApiHttp`.
+ * Typed Microsoft Graph client for licensing in customer tenants. Every method takes the customer's tenant id
+ * first. Tokens: `getToken` (app-only, one per tenant) alone, or a `TenantAccess` strategy that goes app-only where
+ * the customer consented and delegated through GDAP elsewhere (tenantAccess.ts). HTTP mechanics (ids, retries,
+ * errors) live in `ApiHttp`.
  */
 import type { AxiosInstance } from 'axios';
 import { ApiHttp, type ApiResponse, type HttpMethod, type Traced } from '../http/apiHttp';
 import { headerValue, parseRetryAfterHeader } from '../http/retryAfter';
+import type { TenantAccess, TenantOperation } from './tenantAccess';
 import type {
   AssignLicenseChange,
   BatchRequest,
@@ -19,6 +22,8 @@ export interface GraphClientOptions {
   /** e.g. `https://graph.microsoft.com/v1.0`. */
   baseUrl: string;
   getToken: (tenantId: string) => Promise<string>;
+  /** Per-customer choice between app-only and delegated (GDAP) tokens; without it every call is app-only. */
+  access?: TenantAccess;
   /** Resend rounds for batch parts answered 429. */
   maxBatchPartRetries?: number;
   /** Give up resending when the largest Retry-After exceeds this; the 429 parts are returned as they are. */
@@ -55,14 +60,21 @@ export class GraphClient {
   private readonly maxBatchPartRetries: number;
   private readonly maxBatchPartWaitMs: number;
   private readonly batchPartBackoffMs: number;
+  private readonly access: TenantAccess | undefined;
 
-  constructor(options: GraphClientOptions) {
+  constructor(private readonly options: GraphClientOptions) {
     this.http = options.http instanceof ApiHttp ? options.http : new ApiHttp({ axios: options.http });
     this.baseUrl = options.baseUrl.endsWith('/') ? options.baseUrl.slice(0, -1) : options.baseUrl;
     this.tokenFor = options.getToken;
     this.maxBatchPartRetries = options.maxBatchPartRetries ?? 3;
     this.maxBatchPartWaitMs = options.maxBatchPartWaitMs ?? 60_000;
     this.batchPartBackoffMs = options.batchPartBackoffMs ?? 2_000;
+    this.access = options.access;
+  }
+
+  /** The same client (HTTP, base URL, batching) whose calls go through `access`. */
+  withTenantAccess(access: TenantAccess): GraphClient {
+    return new GraphClient({ ...this.options, http: this.http, access });
   }
 
   /** All matching users, 999 per page, following `@odata.nextLink` verbatim. */
@@ -90,6 +102,7 @@ export class GraphClient {
   async assignLicense(tenantId: string, userId: string, change: AssignLicenseChange): Promise<Traced<GraphUser>> {
     const response = await this.call<GraphUser>(tenantId, 'POST', this.url(`/users/${encodeURIComponent(userId)}/assignLicense`), {
       body: assignLicenseBody(change),
+      operation: 'licenseWrite',
     });
     return { data: response.data, requestId: response.requestId, correlationId: response.correlationId };
   }
@@ -106,6 +119,7 @@ export class GraphClient {
     for (let round = 0; ; round++) {
       const response = await this.call<{ responses: BatchResponse[] }>(tenantId, 'POST', `${this.baseUrl}/$batch`, {
         body: { requests: pending },
+        operation: pending.some((request) => request.method !== 'GET') ? 'licenseWrite' : 'read',
       });
       for (const part of response.data.responses ?? []) results.set(part.id, part);
 
@@ -136,8 +150,15 @@ export class GraphClient {
     return `${this.baseUrl}${path}${search ? `?${search}` : ''}`;
   }
 
-  private async call<T>(tenantId: string, method: HttpMethod, url: string, options: { body?: unknown } = {}): Promise<ApiResponse<T>> {
-    return this.http.request<T>({ service: 'graph', method, url, getToken: () => this.tokenFor(tenantId), ...options });
+  private async call<T>(
+    tenantId: string,
+    method: HttpMethod,
+    url: string,
+    options: { body?: unknown; operation?: TenantOperation } = {},
+  ): Promise<ApiResponse<T>> {
+    const send = (getToken: () => Promise<string>) => this.http.request<T>({ service: 'graph', method, url, getToken, body: options.body });
+    if (!this.access) return send(() => this.tokenFor(tenantId));
+    return this.access.run(tenantId, options.operation ?? 'read', send);
   }
 
   private async collect<T>(tenantId: string, firstUrl: string): Promise<T[]> {

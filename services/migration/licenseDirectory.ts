@@ -1,13 +1,18 @@
 /**
- * The two ways to read and move a customer's licenses behind one interface: Graph (app-only in the customer
- * tenant; the recommended path) and Partner Center (App+User licenseupdates; the fallback where Graph access is
- * missing). Skus are compared lower-case everywhere.
+ * The two ways to read and move a customer's licenses behind one interface: Graph (the recommended path; app-only
+ * where the customer consented, else the partner admin's delegated token through GDAP — the Graph client's tenant
+ * access decides) and Partner Center (App+User licenseupdates). With the Graph path, a customer Graph cannot be
+ * reached for by either token goes through Partner Center instead. A customer the partner cannot manage (no GDAP
+ * relationship, or a role missing) parks the run with the role to grant. Skus are compared lower-case everywhere.
  */
 import type { GraphClient } from '../graph/graphClient';
+import { isCustomerAccessError, isGraphUnreachableError, type CustomerAccessError } from '../graph/tenantAccess';
 import type { Traced } from '../http/apiHttp';
 import { isApiError } from '../http/errors';
 import type { PartnerCenterClient } from '../partnerCenter/partnerCenterClient';
+import { partnerCenterAccess } from '../partnerCenter/tenantDirectory';
 import type { LicensePath } from './run';
+import { ParkRun } from './runContext';
 
 export interface UserLicenses {
   /** False when the directory does not know the user (deleted since the request). */
@@ -115,8 +120,8 @@ export class PartnerCenterLicenseDirectory implements LicenseDirectory {
     let user;
     let licenses;
     try {
-      user = await this.partnerCenter.getUser(this.customerId, userId);
-      licenses = await this.partnerCenter.getUserLicenses(this.customerId, userId);
+      user = await partnerCenterAccess(this.customerId, 'read', () => this.partnerCenter.getUser(this.customerId, userId));
+      licenses = await partnerCenterAccess(this.customerId, 'read', () => this.partnerCenter.getUserLicenses(this.customerId, userId));
     } catch (error) {
       if (isApiError(error) && error.status === 404) return missingUser();
       throw error;
@@ -131,19 +136,21 @@ export class PartnerCenterLicenseDirectory implements LicenseDirectory {
   }
 
   async change(userId: string, change: LicenseChange, requestId: string): Promise<Traced<unknown>> {
-    return this.partnerCenter.updateUserLicenses(
-      this.customerId,
-      userId,
-      {
-        licensesToAssign: (change.add ?? []).map((skuId) => ({ skuId, excludedPlans: null })),
-        licensesToRemove: change.remove ? [change.remove] : [],
-      },
-      requestId,
+    return partnerCenterAccess(this.customerId, 'licenseWrite', () =>
+      this.partnerCenter.updateUserLicenses(
+        this.customerId,
+        userId,
+        {
+          licensesToAssign: (change.add ?? []).map((skuId) => ({ skuId, excludedPlans: null })),
+          licensesToRemove: change.remove ? [change.remove] : [],
+        },
+        requestId,
+      ),
     );
   }
 
   async seats(skuId: string): Promise<SkuSeats | undefined> {
-    const sku = (await this.partnerCenter.listSubscribedSkus(this.customerId)).find(
+    const sku = (await partnerCenterAccess(this.customerId, 'read', () => this.partnerCenter.listSubscribedSkus(this.customerId))).find(
       (candidate) => candidate.productSku.id.toLowerCase() === skuId,
     );
     return sku && { enabled: sku.activeUnits, consumed: sku.consumedUnits };
@@ -160,7 +167,7 @@ export class PartnerCenterLicenseDirectory implements LicenseDirectory {
   /** Licenses only (one call); an unknown user holds nothing. */
   private async licensesOf(userId: string): Promise<Set<string>> {
     try {
-      const licenses = await this.partnerCenter.getUserLicenses(this.customerId, userId);
+      const licenses = await partnerCenterAccess(this.customerId, 'read', () => this.partnerCenter.getUserLicenses(this.customerId, userId));
       return new Set(licenses.map((license) => license.productSku.id.toLowerCase()));
     } catch (error) {
       if (isApiError(error) && error.status === 404) return new Set();
@@ -177,12 +184,115 @@ function missingUser(): UserLicenses {
   return { exists: false, skuIds: new Set(), inheritedOnly: new Set() };
 }
 
+/**
+ * Graph while Graph can be reached for the tenant, else Partner Center — decided by the first call (always a read:
+ * a write first resolves the path with a read of the same user, so a Partner Center write always has its persisted
+ * MS-RequestId). `path` tells which one is in use.
+ */
+export class GraphFirstLicenseDirectory implements LicenseDirectory {
+  private resolved: LicenseDirectory | undefined;
+
+  constructor(
+    private readonly graph: LicenseDirectory,
+    private readonly partnerCenter: LicenseDirectory,
+    private readonly onFallback?: (reason: string) => void,
+  ) {}
+
+  get path(): LicensePath {
+    return (this.resolved ?? this.graph).path;
+  }
+
+  readUser(userId: string): Promise<UserLicenses> {
+    return this.use((directory) => directory.readUser(userId));
+  }
+
+  async change(userId: string, change: LicenseChange, requestId: string): Promise<Traced<unknown>> {
+    if (!this.resolved) await this.readUser(userId);
+    return (this.resolved ?? this.graph).change(userId, change, requestId);
+  }
+
+  seats(skuId: string): Promise<SkuSeats | undefined> {
+    return this.use((directory) => directory.seats(skuId));
+  }
+
+  holdersAmong(skuId: string, userIds: readonly string[]): Promise<Set<string>> {
+    return this.use((directory) => directory.holdersAmong(skuId, userIds));
+  }
+
+  allHolders(skuId: string): Promise<Array<{ id: string; userPrincipalName?: string }> | undefined> {
+    return this.use((directory) => directory.allHolders(skuId));
+  }
+
+  private async use<T>(read: (directory: LicenseDirectory) => Promise<T>): Promise<T> {
+    if (this.resolved) return read(this.resolved);
+    try {
+      const result = await read(this.graph);
+      this.resolved = this.graph;
+      return result;
+    } catch (error) {
+      if (!isGraphUnreachableError(error)) throw error;
+      this.onFallback?.(error.reason);
+      this.resolved = this.partnerCenter;
+      return read(this.partnerCenter);
+    }
+  }
+}
+
+/** Turns "the partner cannot manage this customer" into a parked run that says which GDAP role to grant. */
+class ParkingLicenseDirectory implements LicenseDirectory {
+  constructor(
+    private readonly inner: LicenseDirectory,
+    private readonly customerName: string,
+  ) {}
+
+  get path(): LicensePath {
+    return this.inner.path;
+  }
+
+  readUser(userId: string): Promise<UserLicenses> {
+    return this.parkOnAccess(() => this.inner.readUser(userId));
+  }
+
+  change(userId: string, change: LicenseChange, requestId: string): Promise<Traced<unknown>> {
+    return this.parkOnAccess(() => this.inner.change(userId, change, requestId));
+  }
+
+  seats(skuId: string): Promise<SkuSeats | undefined> {
+    return this.parkOnAccess(() => this.inner.seats(skuId));
+  }
+
+  holdersAmong(skuId: string, userIds: readonly string[]): Promise<Set<string>> {
+    return this.parkOnAccess(() => this.inner.holdersAmong(skuId, userIds));
+  }
+
+  allHolders(skuId: string): Promise<Array<{ id: string; userPrincipalName?: string }> | undefined> {
+    return this.parkOnAccess(() => this.inner.allHolders(skuId));
+  }
+
+  private async parkOnAccess<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (isCustomerAccessError(error)) throw new ParkRun('accessDenied', accessDetail(this.customerName, error));
+      throw error;
+    }
+  }
+}
+
+/** The park detail: who, and what to grant (role names as Microsoft spells them). */
+export function accessDetail(customerName: string, error: CustomerAccessError): string {
+  return error.missing === 'relationship'
+    ? `${customerName}: the partner has no GDAP relationship with this customer`
+    : `${customerName}: the GDAP relationship lacks the ${error.missing} role`;
+}
+
 export function createLicenseDirectory(
   path: LicensePath,
   clients: { graph: GraphClient; partnerCenter: PartnerCenterClient },
-  customer: { customerId: string; tenantId: string },
+  customer: { customerId: string; tenantId: string; customerName?: string },
 ): LicenseDirectory {
-  return path === 'graph'
-    ? new GraphLicenseDirectory(clients.graph, customer.tenantId)
-    : new PartnerCenterLicenseDirectory(clients.partnerCenter, customer.customerId);
+  const partnerCenter = new PartnerCenterLicenseDirectory(clients.partnerCenter, customer.customerId);
+  const directory =
+    path === 'graph' ? new GraphFirstLicenseDirectory(new GraphLicenseDirectory(clients.graph, customer.tenantId), partnerCenter) : partnerCenter;
+  return new ParkingLicenseDirectory(directory, customer.customerName ?? customer.customerId);
 }
