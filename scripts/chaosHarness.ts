@@ -1,7 +1,9 @@
 /**
  * The crash harness: a sandbox process with the demo portfolio, approved migration requests for several customers
  * written straight into a fresh store, and a worker process that is killed with SIGKILL at random moments and
- * restarted each time. Once every run has settled, the sandbox's ledger decides whether the runs kept their promises.
+ * restarted each time. Once every run has settled (or the settle budget is spent), the sandbox — its ledger and its
+ * own end state of each customer — decides whether the runs kept their promises; the worker's store only says
+ * which runs claim to be finished, and a claim the sandbox contradicts is a violation.
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +15,7 @@ import type { CustomerAccess } from '../sandbox/model';
 import type { MigrationRequest } from '../services/domain/request';
 import type { MigrationRun } from '../services/migration';
 import { openSqliteStore, type Store } from '../services/store';
-import { evaluateChaos, type ChaosRequest, type ChaosVerdict, type LedgerRecord } from './chaosInvariants';
+import { evaluateChaos, type ChaosRequest, type ChaosVerdict, type LedgerRecord, type SandboxCustomerState } from './chaosInvariants';
 import { spawnEntry, stopProcess, waitForLine } from './chaosProcess';
 
 export interface ChaosOptions {
@@ -21,10 +23,15 @@ export interface ChaosOptions {
   runs: number;
   faults: boolean;
   seed: number;
-  /** Give up waiting for the runs after this long. */
-  timeoutMs: number;
+  /**
+   * How long the runs may take to settle once the last kill is done (the kill phase has no deadline: it always
+   * runs all its kills). Undefined: derived from the workload (defaultSettleBudgetMs).
+   */
+  timeoutMs?: number;
   concurrency: number;
   leaseTtlMs: number;
+  /** Only customers with at most this many Kaizala Pro holders (small, quick self-tests); undefined = any. */
+  maxUsers?: number;
   /** Keep the temporary data directory (store and logs) for inspection. */
   keep: boolean;
   log: (line: string) => void;
@@ -33,7 +40,14 @@ export interface ChaosOptions {
 export interface ChaosReport extends ChaosVerdict {
   options: { kills: number; runs: number; faults: boolean; seed: number };
   kills: { done: number; whileRunsUnfinished: number; workerStarts: number };
-  runs: Array<{ requestId: string; customer: string; users: number; plan: string; status: string; step: string; outcome?: string; parked?: string }>;
+  runs: Array<{ requestId: string; customer: string; users: number; leftBehind: number; plan: string; status: string; step: string; outcome?: string; parked?: string }>;
+  /** Users the runs were asked to move, and how long each phase took. */
+  users: number;
+  killPhaseMs: number;
+  settleMs: number;
+  settleBudgetMs: number;
+  /** False when the settle budget ran out before every run was completed, parked or cancelled in the store. */
+  settled: boolean;
   durationMs: number;
   dataDir?: string;
 }
@@ -67,10 +81,10 @@ function faultKnobs(seed: number): Record<string, unknown> {
   };
 }
 
-interface SandboxState {
+interface SandboxState extends SandboxCustomerState {
   customer: { id: string; companyName: string; profile: string; access: CustomerAccess };
   subscriptions: Array<{ id: string; status: string; commitmentEndDate: string; sandbox: { skuId: string } }>;
-  users: Array<{ id: string; usageLocation: string | null; licenses: Array<{ skuId: string; groupId: string | null }> }>;
+  users: Array<{ id: string; userPrincipalName: string; usageLocation: string | null; licenses: Array<{ skuId: string; groupId: string | null }> }>;
 }
 
 /** A seeded generator, so `--seed` repeats the same customers and kill moments. */
@@ -110,7 +124,7 @@ class SandboxAdmin {
 }
 
 /** Demo customers a clean run can finish for: reachable, one active Kaizala subscription, every holder movable. */
-async function pickCustomers(admin: SandboxAdmin, count: number, random: () => number): Promise<SandboxState[]> {
+async function pickCustomers(admin: SandboxAdmin, count: number, maxUsers: number, random: () => number): Promise<SandboxState[]> {
   const { customers } = await admin.call<{ customers: Array<{ id: string }> }>('GET', '/customers');
   const eligible: SandboxState[] = [];
   for (const { id } of customers) {
@@ -122,7 +136,7 @@ async function pickCustomers(admin: SandboxAdmin, count: number, random: () => n
     if (kaizala.length !== 1 || kaizala[0].status !== 'active') continue;
     const holders = state.users.filter((user) => user.licenses.some((license) => license.skuId === KAIZALA_SKU));
     const movable = holders.every((user) => user.usageLocation && user.licenses.every((license) => license.groupId === null));
-    if (holders.length > 0 && movable) eligible.push(state);
+    if (holders.length > 0 && holders.length <= maxUsers && movable) eligible.push(state);
   }
   if (eligible.length < count) throw new Error(`only ${eligible.length} demo customers can run cleanly; ask for at most that many runs`);
   for (let index = eligible.length - 1; index > 0; index--) {
@@ -166,6 +180,8 @@ function requestFor(state: SandboxState, random: () => number): { request: Migra
     kaizalaSkuId: KAIZALA_SKU,
     targets: Object.fromEntries(holders.map((userId) => [userId, plan.skuId])),
     initialLicenses: Object.fromEntries(state.users.map((user) => [user.id, user.licenses.map((license) => license.skuId)])),
+    initialOrderIds: state.orders.map((order) => order.id),
+    leftBehind: [],
   };
   return { request, chaos };
 }
@@ -202,11 +218,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await admin.call('PUT', '/knobs', { ...BASE_KNOBS, ...(options.faults ? faultKnobs(options.seed) : {}) });
     options.log(`sandbox at ${url}${options.faults ? ' with faults' : ''}; data in ${dataDir}`);
 
-    const picked = (await pickCustomers(admin, options.runs, random)).map((state) => requestFor(state, random));
+    const picked = (await pickCustomers(admin, options.runs, options.maxUsers ?? Infinity, random)).map((state) => requestFor(state, random));
     const baselineSeq = (await admin.call<{ lastSeq: number }>('GET', '/ledger?afterSeq=0&limit=1000000')).lastSeq;
     store = openSqliteStore(dataDir);
     await approveRequests(store, picked.map((entry) => entry.request));
     for (const { request } of picked) options.log(`request ${request.id}: ${request.customerName}, ${request.userIds.length} users → ${request.plan.title}`);
+
+    const users = picked.reduce((sum, { request }) => sum + request.userIds.length, 0);
 
     const workerArgs = ['--data-dir', dataDir, '--pc-url', `${url}/v1`, '--graph-url', `${url}/graph/v1.0`, '--concurrency', String(options.concurrency), '--lease-ttl-ms', String(options.leaseTtlMs)];
     const kills = { done: 0, whileRunsUnfinished: 0, workerStarts: 0 };
@@ -220,6 +238,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       return worker;
     };
 
+    const killPhaseStarted = Date.now();
     let worker = await startWorker();
     for (let kill = 1; kill <= options.kills; kill++) {
       // Anywhere from right after start (a restarted worker may still wait for the dead one's leases to expire) to
@@ -234,22 +253,32 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       options.log(`kill ${kill}/${options.kills} after ${delayMs} ms${unfinished ? '' : ' (runs already settled)'}`);
       worker = await startWorker();
     }
+    const killPhaseMs = Date.now() - killPhaseStarted;
 
-    const deadline = started + options.timeoutMs;
-    while (!settled(await runsOf(store), picked.length) && Date.now() < deadline) {
+    // Its own budget, counted from the last kill: however long the kills took, the runs always get time to settle.
+    const settleBudgetMs = options.timeoutMs ?? defaultSettleBudgetMs(users, picked.length, options.concurrency);
+    const settleStarted = Date.now();
+    let allSettled = settled(await runsOf(store), picked.length);
+    while (!allSettled && Date.now() - settleStarted < settleBudgetMs) {
       if (worker.exitCode !== null || worker.signalCode !== null) {
         options.log(`worker exited by itself (${worker.exitCode ?? worker.signalCode}); restarting it`);
         children.delete(worker);
         worker = await startWorker();
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
+      allSettled = settled(await runsOf(store), picked.length);
     }
+    const settleMs = Date.now() - settleStarted;
+    if (!allSettled) options.log(`runs not settled after the settle budget of ${Math.round(settleBudgetMs / 1000)} s`);
     await stopProcess(worker, 'SIGTERM');
     children.delete(worker);
 
     const runs = await runsOf(store);
     const ledger = await admin.ledger(baselineSeq);
-    const verdict = evaluateChaos(picked.map((entry) => entry.chaos), ledger, runs);
+    // The sandbox's own view of each customer decides; the store only says which runs claim to be done.
+    const endStates: Record<string, SandboxCustomerState> = {};
+    for (const { chaos } of picked) endStates[chaos.customerId] = await admin.call<SandboxCustomerState>('GET', `/state/customers/${chaos.customerId}`);
+    const verdict = evaluateChaos({ requests: picked.map((entry) => entry.chaos), ledger, endStates, runs });
     await stopProcess(sandboxProcess, 'SIGTERM');
     children.delete(sandboxProcess);
     const byId = new Map(runs.map((run) => [run.id, run]));
@@ -257,12 +286,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       ...verdict,
       options: { kills: options.kills, runs: options.runs, faults: options.faults, seed: options.seed },
       kills,
-      runs: picked.map(({ request }) => {
+      runs: picked.map(({ request, chaos }) => {
         const run = byId.get(request.id);
         return {
           requestId: request.id,
           customer: request.customerName,
           users: request.userIds.length,
+          leftBehind: chaos.leftBehind.length,
           plan: request.plan.title,
           status: run?.status ?? 'missing',
           step: run?.step ?? '-',
@@ -270,6 +300,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           parked: run?.parked && `${run.parked.code}: ${run.parked.detail}`,
         };
       }),
+      users,
+      killPhaseMs,
+      settleMs,
+      settleBudgetMs,
+      settled: allSettled,
       durationMs: Date.now() - started,
       ...(options.keep ? { dataDir } : {}),
     };
@@ -278,6 +313,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await store?.close();
     if (!options.keep) rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The default settle budget: generous for the workload (a run of a few hundred users under faults takes about a
+ * minute here, and runs beyond `concurrency` wait for a slot), so that only a stuck run exhausts it.
+ */
+export function defaultSettleBudgetMs(users: number, runs: number, concurrency: number): number {
+  return 60_000 + 30_000 * Math.ceil(runs / concurrency) + 100 * users;
 }
 
 async function runsOf(store: Store): Promise<MigrationRun[]> {
