@@ -60,7 +60,16 @@ export class TeamsApprovalNotifier implements ApprovalNotifier {
     private readonly messenger: ProactiveMessenger,
     private readonly approvers: Approvers,
     private readonly people: KnownPeople,
+    /** APPROVAL_CHANNEL: a team channel id where the bot is installed; undefined = a card per approver. */
+    private readonly approvalChannelId?: string,
   ) {}
+
+  async sendToApprovalChannel(request: MigrationRequest): Promise<MessageRef | undefined> {
+    if (!this.approvalChannelId || !this.messenger.sendToChannel) return undefined;
+    // The approvers' card: Teams refreshes it for each listed approver (refresh.userIds), and anyone else in the
+    // channel who clicks is refused by the handler, which checks the actor, not where the card is.
+    return this.messenger.sendToChannel(this.approvalChannelId, (locale) => this.approverCard(request, locale));
+  }
 
   async sendApprovalRequest(approver: string, request: MigrationRequest): Promise<SentApproval | undefined> {
     const aadObjectId = isObjectId(approver) ? approver.toLowerCase() : (await this.people.findByUserPrincipalName(approver))?.aadObjectId;

@@ -38,6 +38,8 @@ export interface Config {
     /** Entra object ids or UPNs, lower-cased. */
     readonly approvers: readonly string[];
     readonly ttlDays: number;
+    /** APPROVAL_CHANNEL: the team channel that gets one approval card per request; undefined = one per approver. */
+    readonly channelId?: string;
     /** Partner Center price list CSV; undefined = no prices on the cards. */
     readonly priceListPath?: string;
   };
@@ -259,6 +261,11 @@ const VARIABLES = {
       return list.entries;
     }),
   APPROVAL_TTL_DAYS: wholeNumber(7, 1, 90),
+  APPROVAL_CHANNEL: text().transform((channel, ctx) => {
+    if (channel === '' || /^19:[A-Za-z0-9_.-]{1,200}@thread\.(?:tacv2|skype)$/.test(channel)) return channel;
+    ctx.addIssue({ code: 'custom', message: `="${channel}" must be a Teams channel id such as 19:abc123@thread.tacv2 (Teams: the channel's … menu → Get link to channel, the part after /channel/, URL-decoded)` });
+    return '';
+  }),
   /** Same entries and matching as APPROVERS; undefined when not given (local mode then uses the Playground's Alex). */
   ADMINS: z
     .string()
@@ -413,6 +420,7 @@ function toConfig(v: Values): Config {
       // Only local mode (sandbox, no app id) falls back to the Playground's users; the checks above refuse the rest.
       approvers: v.APPROVERS ?? parseApproverList(PLAYGROUND_APPROVERS).entries,
       ttlDays: v.APPROVAL_TTL_DAYS,
+      channelId: v.APPROVAL_CHANNEL || undefined,
       priceListPath: priceListPathOf(v.PRICE_LIST_PATH, partnerCenter.mode),
     },
     // Only local mode (sandbox, no app id) falls back to a Playground user; elsewhere unset means nobody.

@@ -22,6 +22,7 @@ export class ConversationRecorder {
 
   async record(context: TurnContext): Promise<void> {
     const activity = context.activity;
+    if (activity.conversation?.conversationType === 'channel') return this.recordChannel(activity);
     const aadObjectId = activity.from?.aadObjectId;
     if (!aadObjectId || activity.conversation?.conversationType !== 'personal') return;
     if (isUninstall(activity)) {
@@ -36,6 +37,36 @@ export class ConversationRecorder {
     const stored = (await this.conversations.get(aadObjectId))?.value;
     // Once per new or changed reference, not per message: the member API is a call to Teams.
     if (stored && stored.userPrincipalName === undefined && this.lookupUserPrincipalName) await this.learnUserPrincipalName(context, aadObjectId);
+  }
+
+  /**
+   * A team channel the bot is installed in (learnt on install for the General channel, and from any mention of
+   * the bot in another channel): kept so that APPROVAL_CHANNEL can be posted to. New posts go to the channel itself,
+   * never as a reply into the thread the activity came from.
+   */
+  private async recordChannel(activity: Activity): Promise<void> {
+    const channelData = activity.channelData as { channel?: { id?: string; name?: string }; tenant?: { id?: string } } | undefined;
+    const channelId = channelData?.channel?.id ?? activity.conversation.id.split(';')[0];
+    if (!channelId) return;
+    if (isUninstall(activity)) {
+      await this.conversations.removeChannel(channelId);
+      this.logger.info('Channel reference removed on uninstall', { channelId });
+      return;
+    }
+    const outcome = await this.conversations.saveChannel(channelId, (current) => {
+      const reference: Partial<ConversationReference> = { ...TurnContext.getConversationReference(activity) };
+      delete reference.activityId;
+      delete reference.locale;
+      reference.conversation = { ...activity.conversation, id: channelId };
+      return {
+        aadObjectId: '',
+        name: channelData?.channel?.name || current?.name || '',
+        locale: activity.locale || current?.locale || '',
+        tenantId: activity.conversation.tenantId ?? channelData?.tenant?.id ?? current?.tenantId ?? '',
+        reference,
+      };
+    });
+    if (outcome !== 'unchanged') this.logger.debug(`Channel reference ${outcome}`, { channelId });
   }
 
   private async learnUserPrincipalName(context: TurnContext, aadObjectId: string): Promise<void> {

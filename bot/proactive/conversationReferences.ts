@@ -3,8 +3,12 @@ import type { Person } from '../../services/domain/people';
 import { StoreConflictError, type Store, type StoredItem } from '../../services/store/store';
 
 const TABLE = 'conversationRefs';
+const CHANNEL_KEY_PREFIX = 'channel:';
 
-/** A person's 1:1 chat with the bot (table `conversationRefs`, key = lower-cased aadObjectId). */
+/**
+ * A person's 1:1 chat with the bot (table `conversationRefs`, key = lower-cased aadObjectId), or a team channel
+ * the bot is installed in (key `channel:<channel id>`, `aadObjectId` empty, `name` the channel's).
+ */
 export interface StoredConversation {
   aadObjectId: string;
   name: string;
@@ -31,6 +35,15 @@ export class ConversationReferences {
     return aadObjectId.toLowerCase();
   }
 
+  /** Channel ids (`19:…@thread.tacv2`) keep their case: Teams compares them exactly. */
+  static keyOfChannel(channelId: string): string {
+    return `${CHANNEL_KEY_PREFIX}${channelId}`;
+  }
+
+  static isChannelKey(key: string): boolean {
+    return key.startsWith(CHANNEL_KEY_PREFIX);
+  }
+
   async get(aadObjectId: string): Promise<StoredItem<StoredConversation> | undefined> {
     return this.getByKey(ConversationReferences.keyOf(aadObjectId));
   }
@@ -39,8 +52,18 @@ export class ConversationReferences {
     return this.store.get<StoredConversation>(TABLE, key);
   }
 
+  /** Every person's chat (channels are not people). */
   async all(): Promise<StoredConversation[]> {
-    return (await this.store.list<StoredConversation>(TABLE)).map((item) => item.value);
+    return (await this.store.list<StoredConversation>(TABLE)).filter((item) => !ConversationReferences.isChannelKey(item.key)).map((item) => item.value);
+  }
+
+  /** Stores a channel's reference the way `save` stores a person's (compare-and-set, unchanged is not rewritten). */
+  async saveChannel(channelId: string, update: (current: StoredConversation | undefined) => Omit<StoredConversation, 'updatedAt'>): Promise<SaveOutcome> {
+    return this.saveByKey(ConversationReferences.keyOfChannel(channelId), update);
+  }
+
+  async removeChannel(channelId: string): Promise<void> {
+    await this.store.delete(TABLE, ConversationReferences.keyOfChannel(channelId));
   }
 
   async findByUserPrincipalName(upn: string): Promise<StoredConversation | undefined> {
@@ -53,7 +76,10 @@ export class ConversationReferences {
    * one, or the same object to leave it. Compare-and-set, retried when a concurrent activity wrote in between.
    */
   async save(aadObjectId: string, update: (current: StoredConversation | undefined) => Omit<StoredConversation, 'updatedAt'>): Promise<SaveOutcome> {
-    const key = ConversationReferences.keyOf(aadObjectId);
+    return this.saveByKey(ConversationReferences.keyOf(aadObjectId), update);
+  }
+
+  private async saveByKey(key: string, update: (current: StoredConversation | undefined) => Omit<StoredConversation, 'updatedAt'>): Promise<SaveOutcome> {
     for (;;) {
       const current = await this.getByKey(key);
       const wanted = update(current?.value);

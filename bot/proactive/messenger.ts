@@ -21,4 +21,9 @@ export interface ProactiveMessenger {
   sendToPerson(aadObjectId: string, render: RenderForLocale): Promise<SentMessage | undefined>;
   /** Replaces a message sent earlier (e.g. a decided approval card loses its buttons). */
   update(message: SentMessage, render: RenderForLocale): Promise<void>;
+  /**
+   * Posts to a team channel where the bot is installed (e.g. APPROVAL_CHANNEL); undefined when the bot has not
+   * seen that channel yet. Optional: messengers that only reach people (test fakes) leave it out.
+   */
+  sendToChannel?(channelId: string, render: RenderForLocale): Promise<SentMessage | undefined>;
 }

@@ -84,7 +84,14 @@ export class TeamsProactiveMessenger implements ProactiveMessenger {
   }
 
   async sendToPerson(aadObjectId: string, render: RenderForLocale): Promise<SentMessage | undefined> {
-    const conversation = await this.deps.conversations.get(aadObjectId);
+    return this.sendTo(await this.deps.conversations.get(aadObjectId), render);
+  }
+
+  async sendToChannel(channelId: string, render: RenderForLocale): Promise<SentMessage | undefined> {
+    return this.sendTo(await this.deps.conversations.getByKey(ConversationReferences.keyOfChannel(channelId)), render);
+  }
+
+  private async sendTo(conversation: StoredItem<StoredConversation> | undefined, render: RenderForLocale): Promise<SentMessage | undefined> {
     if (!conversation) return undefined;
     const activity = toActivity(render(toLocale(conversation.value.locale)));
     const activityId = await this.deliver('proactiveSend', conversation, async (context) => {

@@ -156,9 +156,41 @@ export class ApprovalService {
     return item && publicRequest(item.value);
   }
 
-  /** How many approvers were sent the request's card. */
+  /** How many approvers were sent the request's card (all of them when it went to the approval channel). */
   async approversReached(requestId: string): Promise<number> {
-    return (await this.deps.store.list('approvals', { prefix: `${requestId}/` })).length;
+    const cards = await this.deps.store.list<ApprovalMessageRecord>('approvals', { prefix: `${requestId}/` });
+    return cards.reduce((sum, card) => sum + (card.value.approversInChannel ?? 1), 0);
+  }
+
+  /**
+   * One card in the approval channel instead of one per approver. False when there is no channel (or it failed):
+   * then every approver gets their own card, so a request is never left without anyone to decide it.
+   */
+  private async postToApprovalChannel(request: MigrationRequest, approvers: number): Promise<boolean> {
+    if (!this.deps.notifier.sendToApprovalChannel) return false;
+    let message: ApprovalMessageRecord['message'] | undefined;
+    try {
+      message = await this.deps.notifier.sendToApprovalChannel(request);
+    } catch (error) {
+      this.deps.logger.warn('Could not post to the approval channel; sending each approver their own card', { requestId: request.id, err: error });
+      return false;
+    }
+    if (!message) return false;
+    const record: ApprovalMessageRecord = {
+      requestId: request.id,
+      approver: 'channel',
+      aadObjectId: 'channel',
+      message,
+      sentAt: this.now().toISOString(),
+      approversInChannel: approvers,
+    };
+    try {
+      await this.deps.store.upsert('approvals', `${request.id}/channel`, record);
+    } catch (error) {
+      // The card is out and the request stands; only later updates of the channel card are lost.
+      this.deps.logger.warn('Could not remember the approval channel card; it will not be updated', { requestId: request.id, err: error });
+    }
+    return true;
   }
 
   /** The pending or approved request for this subscription, if any. */
@@ -454,6 +486,7 @@ export class ApprovalService {
   }
 
   private async sendToApprovers(request: MigrationRequest, recipients: readonly string[]): Promise<number> {
+    if (recipients.length > 0 && (await this.postToApprovalChannel(request, recipients.length))) return recipients.length;
     const results = await Promise.allSettled(recipients.map((approver) => this.deps.notifier.sendApprovalRequest(approver, request)));
     let reached = 0;
     for (const [index, result] of results.entries()) {

@@ -20,19 +20,30 @@ export interface SentApproval {
 export interface ApprovalNotifier {
   /** Sends the approval card to one approver (object id or UPN); undefined when they cannot be reached yet. */
   sendApprovalRequest(approver: string, request: MigrationRequest): Promise<SentApproval | undefined>;
+  /**
+   * Posts the one approval card of the approval channel (APPROVAL_CHANNEL), acted on by any approver and updated in
+   * place for everyone; undefined when no channel is configured or the bot has not seen it yet (then each approver
+   * gets their own card).
+   */
+  sendToApprovalChannel?(request: MigrationRequest): Promise<MessageRef | undefined>;
   /** Replaces an approver's card with the request's current state (decided cards lose their buttons). */
   updateApprovalRequest(message: MessageRef, request: MigrationRequest): Promise<void>;
   /** Tells the requester what became of their request. */
   tellRequester(request: MigrationRequest): Promise<void>;
 }
 
-/** A stored approval card (table `approvals`, key `<requestId>/<aadObjectId>`). */
+/**
+ * A stored approval card (table `approvals`, key `<requestId>/<aadObjectId>`, or `<requestId>/channel` for the
+ * approval channel's one card, whose `approver` and `aadObjectId` are `channel`).
+ */
 export interface ApprovalMessageRecord {
   requestId: string;
   approver: string;
   aadObjectId: string;
   message: MessageRef;
   sentAt: string;
+  /** The channel card: how many approvers it was posted for (each of them can act on it). */
+  approversInChannel?: number;
 }
 
 /**
