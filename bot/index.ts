@@ -14,6 +14,7 @@ import {
   Assignments,
   CustomerDirectory,
   ExpiryAlerter,
+  ScanProblemReporter,
 } from '../services/alerts';
 import { ApprovalService, Approvers, KaizalaSubscriptions, startExpirySweep } from '../services/approvals';
 import { BackgroundWork } from '../services/background';
@@ -84,7 +85,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
   const background = new BackgroundWork(logger);
 
   // Alerts, then the scan whose completion triggers them.
-  const alertNotifier = new TeamsAlertNotifier(messenger, conversations, logger);
+  const alertNotifier = new TeamsAlertNotifier(messenger, conversations, logger, timeZone);
   const alerter = new ExpiryAlerter({ store, notifier: alertNotifier, thresholds: config.alerts.thresholds, timeZone, logger });
   const alertScheduler = new AlertScheduler({ alerter, schedule: config.alerts.schedule, timeZone, logger });
   const alertActions = new AlertActions({ store, notifier: alertNotifier, timeZone, logger });
@@ -134,7 +135,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     store,
     directory,
     approvers,
-    notifier: new TeamsApprovalNotifier(messenger, approvers, conversations, config.approvals.channelId),
+    notifier: new TeamsApprovalNotifier(messenger, approvers, conversations),
     people: peopleFromConversations(conversations),
     background,
     logger,
@@ -221,7 +222,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     localMode: config.bot.localMode,
   });
   const url = await listen(server, config.port, config.host);
-  const scanSchedule = startScanSchedule({ schedule: config.alerts.schedule, timeZone, scans: scanRunner, alerts: alertScheduler, lastScan: () => ScanCursor.read(store), logger });
+  const scanSchedule = startScanSchedule({ schedule: config.alerts.schedule, timeZone, scans: scanRunner, alerts: alertScheduler, lastScan: () => ScanCursor.read(store), problems: new ScanProblemReporter({ store, notifier: alertNotifier, logger }), logger });
   const expirySweep = startExpirySweep(approvals, { intervalMs: EXPIRY_SWEEP_INTERVAL_MS, logger });
   const resumed = await migrations.resumeAll();
   migrations.start();

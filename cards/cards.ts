@@ -229,6 +229,12 @@ export interface ExpiringReportRow {
 /** `expiring [days]`: one page of the report, most urgent first. */
 export interface ExpiringReportCardData {
   heading: string;
+  /** "The last scan stopped on …: reason"; '' unless `hasScanProblem`. */
+  scanProblem: string;
+  hasScanProblem: boolean;
+  /** One line per customer the last scan could not read: "not scanned since <date>, <reason>". */
+  notScanned: { text: string }[];
+  hasNotScanned: boolean;
   rows: ExpiringReportRow[];
   hasPrevious: boolean;
   hasNext: boolean;

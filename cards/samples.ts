@@ -188,6 +188,10 @@ export const CARD_SAMPLES: { [K in keyof CardDataMap]: CardDataMap[K] } = {
   },
   expiringReport: {
     heading: '23 subscriptions, most urgent first. Days are counted in Europe/Berlin. Page 1 of 3.',
+    scanProblem: '',
+    hasScanProblem: false,
+    notScanned: [{ text: 'Fabrikam Inc: not scanned since 2026-05-01, access denied: the partner has no GDAP relationship with this customer' }],
+    hasNotScanned: true,
     rows: EXPIRING_SAMPLE_ROWS,
     hasPrevious: false,
     hasNext: true,

@@ -10,7 +10,8 @@ import { Locale, StringKey, t, toLocale } from '../cards/i18n';
 import { inert, TEXT_CAPS } from '../cards/literal';
 import type { ExpiringSubscription, KaizalaReviewReason, ScanUnknown, Urgency } from '../services/domain/expiring';
 import type { Logger } from '../services/logging';
-import type { ExpiringReport, RunningScan, ScanRunner, ScanSummary } from '../services/scan';
+import type { ScanProblemReport } from '../services/alerts/notifier';
+import type { ExpiringReport, RunningScan, ScanProblems, ScanRunner, ScanSummary } from '../services/scan';
 import { endDateOf } from '../services/scan';
 import { CommandModule, CommandSpec } from './commands';
 
@@ -30,7 +31,7 @@ export function adapterNotifier(adapter: BotAdapter, botAppId: string): Conversa
 }
 
 export interface ExpiringCommandsDeps {
-  report: Pick<ExpiringReport, 'read' | 'timeZone'>;
+  report: Pick<ExpiringReport, 'read' | 'timeZone' | 'problems'>;
   scans: Pick<ScanRunner, 'start'>;
   notifier: ConversationNotifier;
   logger: Logger;
@@ -87,6 +88,8 @@ const UNKNOWN_LABELS: Record<ScanUnknown['what'], StringKey> = {
 
 /** Failures named in the chat summary; the CLI and the logs have them all. */
 const FAILURES_IN_CHAT = 5;
+/** Customers the last scan could not read, named on the report card; the rest are counted. */
+const NOT_SCANNED_ON_CARD = 10;
 const MAX_REASON_IN_CHAT = 160;
 
 export class ExpiringCommands implements CommandModule {
@@ -108,12 +111,15 @@ export class ExpiringCommands implements CommandModule {
     const locale = toLocale(context.activity.locale);
     const paging = pagingOf(context.activity.value);
     const withinDays = typedDays ? Number(typedDays) : paging.within;
-    const rows = await this.deps.report.read({ withinDays });
+    const [rows, problems] = await Promise.all([this.deps.report.read({ withinDays }), this.deps.report.problems()]);
+    const timeZone = this.deps.report.timeZone;
     if (rows.length === 0) {
-      await context.sendActivity(withinDays === undefined ? t(locale, 'expiringEmpty') : t(locale, 'expiringEmptyWithin', { days: withinDays }));
+      const empty = withinDays === undefined ? t(locale, 'expiringEmpty') : t(locale, 'expiringEmptyWithin', { days: withinDays });
+      const lines = problemLines(problems, timeZone, locale);
+      await context.sendActivity([empty, lines.scanProblem, ...lines.notScanned].filter(Boolean).join('\n\n'));
       return;
     }
-    const data = expiringCardData(rows, { page: typedDays ? 1 : (paging.page ?? 1), pageSize: this.pageSize, withinDays, timeZone: this.deps.report.timeZone, locale });
+    const data = expiringCardData(rows, { page: typedDays ? 1 : (paging.page ?? 1), pageSize: this.pageSize, withinDays, timeZone, locale }, problems);
     const attachment = CardFactory.adaptiveCard(renderCard('expiringReport', data, locale));
     const cardToReplace = paging.page !== undefined ? context.activity.replyToId : undefined;
     if (cardToReplace) {
@@ -160,7 +166,7 @@ export interface ExpiringPageRequest {
 }
 
 /** The card data for one page (clamped to the pages there are) of a non-empty report. */
-export function expiringCardData(rows: readonly ExpiringSubscription[], request: ExpiringPageRequest): ExpiringReportCardData {
+export function expiringCardData(rows: readonly ExpiringSubscription[], request: ExpiringPageRequest, problems: ScanProblems = { unread: [] }): ExpiringReportCardData {
   const { locale, withinDays } = request;
   const pages = Math.max(1, Math.ceil(rows.length / request.pageSize));
   const page = Math.min(pages, Math.max(1, Math.floor(request.page)));
@@ -168,8 +174,13 @@ export function expiringCardData(rows: readonly ExpiringSubscription[], request:
   const params = { count: rows.length, days: withinDays ?? 0, timeZone: request.timeZone, page, pages };
   const pageData = (target: number): ExpiringPageData =>
     withinDays === undefined ? { command: 'expiring', page: target } : { command: 'expiring', page: target, within: withinDays };
+  const lines = problemLines(problems, request.timeZone, locale);
   return {
     heading: t(locale, withinDays === undefined ? 'expiringHeadingAll' : 'expiringHeadingWithin', params),
+    scanProblem: lines.scanProblem,
+    hasScanProblem: lines.scanProblem !== '',
+    notScanned: lines.notScanned.map((text) => ({ text })),
+    hasNotScanned: lines.notScanned.length > 0,
     rows: shown.map((row) => cardRow(row, locale)),
     hasPrevious: page > 1,
     hasNext: page < pages,
@@ -215,6 +226,45 @@ export function daysLeftText(daysLeft: number, locale: Locale): string {
   return t(locale, 'expiringExpiredMany', { days: -daysLeft });
 }
 
+/**
+ * "Not scanned since <date>, <reason>" per customer the last scan could not read, and a line for a scan that stopped;
+ * names and reasons made literal (they are untrusted).
+ */
+export function problemLines(problems: ScanProblems, timeZone: string, locale: Locale): { scanProblem: string; notScanned: string[] } {
+  const scanProblem = problems.stopped
+    ? t(locale, 'expiringScanStopped', { date: dateTimeIn(problems.stopped.at, timeZone, locale), reason: inert(problems.stopped.reason, MAX_REASON_IN_CHAT) })
+    : '';
+  const notScanned = problems.unread.slice(0, NOT_SCANNED_ON_CARD).map((customer) => {
+    const name = inert(customer.customerName, TEXT_CAPS.name);
+    const kind = t(locale, customer.kind === 'authorization' ? 'scanFailureAuthorization' : 'scanFailureError');
+    const reason = `${kind}: ${inert(customer.reason, MAX_REASON_IN_CHAT)}`;
+    return customer.since
+      ? t(locale, 'expiringNotScannedSince', { name, date: dateIn(customer.since, timeZone), reason })
+      : t(locale, 'expiringNeverScanned', { name, reason });
+  });
+  const more = problems.unread.length - notScanned.length;
+  if (more > 0) notScanned.push(t(locale, 'expiringNotScannedMore', { count: more }));
+  return { scanProblem, notScanned };
+}
+
+/** What the people who get all alerts are told when the scheduled scan failed wholly or for some customers. */
+export function scheduledScanReportText(report: ScanProblemReport, timeZone: string, locale: Locale): string {
+  if (report.kind === 'stopped') {
+    return t(locale, 'scanScheduledStopped', { time: dateTimeIn(report.at, timeZone, locale), reason: inert(report.reason, MAX_REASON_IN_CHAT) });
+  }
+  return `${t(locale, 'scanScheduledPartial')}\n\n${scanSummaryText(report.summary, locale)}`;
+}
+
+/** YYYY-MM-DD in the partner's time zone. */
+function dateIn(iso: string, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
+}
+
+function dateTimeIn(iso: string, timeZone: string, locale: Locale): string {
+  const time = new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  return `${dateIn(iso, timeZone)} ${time} (${timeZone})`;
+}
+
 /** The chat summary: counts, then the customers that could not be read (names made literal: they are untrusted). */
 export function scanSummaryText(summary: ScanSummary, locale: Locale): string {
   const text = t(locale, 'scanSummary', {
@@ -225,7 +275,9 @@ export function scanSummaryText(summary: ScanSummary, locale: Locale): string {
     urgent: summary.urgent,
     review: summary.needsReview,
   });
-  const partial = summary.partial > 0 ? `\n\n${t(locale, 'scanPartial', { count: summary.partial })}` : '';
+  const partial =
+    (summary.partial > 0 ? `\n\n${t(locale, 'scanPartial', { count: summary.partial })}` : '') +
+    (summary.subscriptionsKept > 0 ? `\n\n${t(locale, 'scanKept', { count: summary.subscriptionsKept })}` : '');
   if (summary.customersFailed === 0) return `${text}${partial}`;
   const named = summary.failures.slice(0, FAILURES_IN_CHAT).map((failure) => {
     const kind = t(locale, failure.kind === 'authorization' ? 'scanFailureAuthorization' : 'scanFailureError');

@@ -1,4 +1,5 @@
-import type { AlertNotifier, DeliveredMessage, DeliveryOutcome, ExpiryAlert } from '../../services/alerts/notifier';
+import { scheduledScanReportText } from '../../dialogs/expiringCommands';
+import type { AlertNotifier, DeliveredMessage, DeliveryOutcome, ExpiryAlert, ScanProblemReport, ScanReportNotifier } from '../../services/alerts/notifier';
 import type { Person } from '../../services/domain/people';
 import type { Logger } from '../../services/logging';
 import { alertDigestCard, expiryAlertCard } from './alertCards';
@@ -6,11 +7,13 @@ import { ConversationReferences } from './conversationReferences';
 import type { ProactiveMessenger, SentMessage } from './messenger';
 
 /** The alerts' port implemented with cards and the proactive messenger, in each reader's stored language. */
-export class TeamsAlertNotifier implements AlertNotifier {
+export class TeamsAlertNotifier implements AlertNotifier, ScanReportNotifier {
   constructor(
     private readonly messenger: ProactiveMessenger,
     private readonly conversations: ConversationReferences,
     private readonly logger: Logger,
+    /** PARTNER_TIMEZONE, for the times in scan reports. */
+    private readonly timeZone: string = 'UTC',
   ) {}
 
   async isReachable(aadObjectId: string): Promise<boolean> {
@@ -23,6 +26,10 @@ export class TeamsAlertNotifier implements AlertNotifier {
 
   sendDigest(recipient: Person, alerts: readonly ExpiryAlert[]): Promise<DeliveryOutcome> {
     return this.outcomeOf(recipient, () => this.messenger.sendToPerson(recipient.aadObjectId, (locale) => alertDigestCard(alerts, recipient.aadObjectId, locale)));
+  }
+
+  sendScanReport(recipient: Person, report: ScanProblemReport): Promise<DeliveryOutcome> {
+    return this.outcomeOf(recipient, () => this.messenger.sendToPerson(recipient.aadObjectId, (locale) => scheduledScanReportText(report, this.timeZone, locale)));
   }
 
   updateAlert(message: DeliveredMessage, recipient: Person, alert: ExpiryAlert): Promise<DeliveryOutcome> {

@@ -12,7 +12,7 @@ export { DIGEST_AFTER, ExpiryAlerter, MAX_DIGEST_ROWS } from './expiryAlerter';
 export type { AlertRunSummary, ExpiryAlerterDeps } from './expiryAlerter';
 export { DEFAULT_ALERT_THRESHOLDS, mostUrgentCrossedLevel, parseAlertThresholds } from './levels';
 export type { AlertLevel } from './levels';
-export type { AlertNotifier, DeliveredMessage, DeliveryOutcome, ExpiryAlert } from './notifier';
+export type { AlertNotifier, DeliveredMessage, DeliveryOutcome, ExpiryAlert, ScanProblemReport, ScanReportNotifier } from './notifier';
 export { asOf, planDueAlerts } from './planner';
 export type { AlertPlanInput, DueAlert } from './planner';
 export { ALERT_MODES, AlertPreferences, DEFAULT_ALERT_MODE } from './preferences';
@@ -27,3 +27,5 @@ export {
   readAlertSettings,
 } from './settings';
 export type { AlertSettings } from './settings';
+export { ScanProblemReporter } from './scanReports';
+export type { ScanProblemReporterDeps } from './scanReports';

@@ -1,5 +1,6 @@
 import type { ExpiringSubscription } from '../domain/expiring';
 import type { Person } from '../domain/people';
+import type { ScanSummary } from '../scan/types';
 
 /** One subscription to warn about, as the recipient should see it now. */
 export interface ExpiryAlert {
@@ -33,4 +34,16 @@ export interface AlertNotifier {
   sendDigest(recipient: Person, alerts: readonly ExpiryAlert[]): Promise<DeliveryOutcome>;
   /** Rewrites an alert sent earlier (e.g. its customer was just taken by someone). */
   updateAlert(message: DeliveredMessage, recipient: Person, alert: ExpiryAlert): Promise<DeliveryOutcome>;
+}
+
+/** What the people who get all alerts hear about a scheduled scan that did not read everything. */
+export type ScanProblemReport =
+  /** Finished, but some customers could not be read; the summary counts the whole report. */
+  | { kind: 'partial'; summary: ScanSummary }
+  /** Stopped before it was done (e.g. the customer list failed); alerts went out from the stored report. */
+  | { kind: 'stopped'; at: string; reason: string };
+
+/** How scan problems reach a person; bot/ implements it with the proactive messenger, so Teams' pacing applies. */
+export interface ScanReportNotifier {
+  sendScanReport(recipient: Person, report: ScanProblemReport): Promise<DeliveryOutcome>;
 }

@@ -6,6 +6,13 @@ import type { ExpiringSubscription } from '../domain/expiring';
 import type { Store } from '../store/store';
 import { PartnerCalendar, URGENCY_ORDER, classifyExpiry } from './expiryClock';
 import { migratingSubscriptionKeys, migrationKey } from './migrating';
+import { ScanHealth, type StoppedScan, type UnreadCustomer } from './scanHealth';
+
+/** What the report cannot show as current: customers the last scan could not read, and a scan that stopped. */
+export interface ScanProblems {
+  unread: UnreadCustomer[];
+  stopped?: StoppedScan;
+}
 
 export interface ReportQuery {
   /** Only subscriptions ending within this many days (expired ones included). */
@@ -46,6 +53,12 @@ export class ExpiringReport {
       }))
       .filter((row) => withinDays === undefined || row.daysLeft <= withinDays)
       .sort(mostUrgentFirst);
+  }
+
+  async problems(): Promise<ScanProblems> {
+    const health = new ScanHealth(this.deps.store);
+    const [unread, stopped] = await Promise.all([health.unread(), health.stopped()]);
+    return stopped ? { unread, stopped } : { unread };
   }
 }
 

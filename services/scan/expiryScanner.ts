@@ -11,11 +11,12 @@ import type { Logger } from '../logging';
 import type { Customer } from '../partnerCenter/types';
 import type { Store } from '../store/store';
 import { CustomerScanner } from './customerScan';
-import { PartnerCalendar } from './expiryClock';
+import { PartnerCalendar, classifyExpiry, hasUsableEndDate } from './expiryClock';
 import { migratingSubscriptionKeys } from './migrating';
 import { ProgressLog } from './progressLog';
+import { ScanHealth } from './scanHealth';
 import { ScanCursor, type CustomerOutcome } from './scanCursor';
-import type { ScanGraph, ScanPartnerCenter, ScanProgress, ScanSummary } from './types';
+import { emptyUrgencyCounts, type ScanGraph, type ScanPartnerCenter, type ScanProgress, type ScanSummary } from './types';
 
 export interface ExpiryScannerDeps {
   partnerCenter: ScanPartnerCenter;
@@ -49,10 +50,12 @@ export class ExpiryScanner {
   private readonly now: () => Date;
   private readonly calendar: PartnerCalendar;
   private readonly customers: CustomerScanner;
+  private readonly health: ScanHealth;
 
   constructor(private readonly deps: ExpiryScannerDeps) {
     this.now = deps.now ?? (() => new Date());
     this.calendar = new PartnerCalendar(deps.timeZone);
+    this.health = new ScanHealth(deps.store);
     this.customers = new CustomerScanner({
       partnerCenter: deps.partnerCenter,
       graph: deps.graph,
@@ -66,8 +69,23 @@ export class ExpiryScanner {
     return this.calendar.timeZone;
   }
 
-  /** Scans every customer (or the rest of an interrupted scan) and returns what it found. */
+  /**
+   * Scans every customer (or the rest of an interrupted scan) and returns the whole report's figures: rows kept from
+   * earlier scans of customers it could not read count too. A scan that stops is recorded for `expiring`.
+   */
   async findExpiringSubscriptions(options: ScanOptions = {}): Promise<ScanSummary> {
+    try {
+      return await this.scan(options);
+    } catch (error) {
+      await this.health.scanStopped(error instanceof Error ? error.message : String(error), this.now()).catch((recordError: unknown) => {
+        // The store may be what failed; the scan's own error is the one to report.
+        this.deps.logger.warn('Could not record that the scan stopped', { error: recordError instanceof Error ? recordError.message : String(recordError) });
+      });
+      throw error;
+    }
+  }
+
+  private async scan(options: ScanOptions): Promise<ScanSummary> {
     const startedMs = this.now().getTime();
     const customers = await this.deps.partnerCenter.listAllCustomers();
     const cursor = await ScanCursor.resumeOrStart(this.deps.store, {
@@ -88,6 +106,7 @@ export class ExpiryScanner {
 
     const previousRows = rowsByCustomer(await this.deps.store.list<ExpiringSubscription>('subscriptionsSeen'));
     const migrating = await migratingSubscriptionKeys(this.deps.store);
+    const unread = new Set((await this.health.unread()).map((customer) => customer.customerId.toLowerCase()));
     const progress = new ProgressLog(
       this.deps.logger,
       scanId,
@@ -104,7 +123,10 @@ export class ExpiryScanner {
         this.deps.limiter.run(async () => {
           if (fatal) return;
           try {
-            const outcome = await this.scanCustomer(customer, previousRows.get(customer.id.toLowerCase()) ?? [], migrating);
+            const earlierRows = previousRows.get(customer.id.toLowerCase()) ?? [];
+            const outcome = await this.scanCustomer(customer, earlierRows, migrating);
+            if (outcome.kind === 'failed') await this.health.customerUnread(outcome.failure, earlierRows, this.now());
+            else if (unread.has(customer.id.toLowerCase())) await this.health.customerRead(customer.id);
             await cursor.markDone(customer.id, outcome, this.now());
             const customersDone = progress.customerDone();
             await options.onProgress?.({ scanId, customersDone, customersTotal: customers.length });
@@ -117,8 +139,11 @@ export class ExpiryScanner {
     if (fatal) throw fatal.error;
 
     await this.forgetVanishedCustomers(customers, previousRows);
+    await this.health.forgetAllBut(customers.map((customer) => customer.id));
     await cursor.complete(this.now());
+    await this.health.scanCompleted();
     const record = cursor.record;
+    const report = reportFigures(await this.deps.store.list<ExpiringSubscription>('subscriptionsSeen'), this.now(), this.calendar);
     const summary: ScanSummary = {
       scanId,
       startedAt: record.startedAt,
@@ -130,12 +155,8 @@ export class ExpiryScanner {
       customersScanned: record.customersScanned,
       customersReused: record.customersReused,
       customersFailed: record.customersFailed,
-      subscriptionsFound: record.subscriptionsFound,
-      needsReview: record.needsReview,
-      partial: record.partial ?? 0,
-      discoveryTestFailed: record.discoveryTestFailed ?? 0,
-      byUrgency: record.byUrgency,
-      urgent: record.byUrgency.expired + record.byUrgency.within7,
+      ...report,
+      subscriptionsKept: Math.max(0, report.subscriptionsFound - record.subscriptionsFound),
       failures: record.failures,
       warnings: record.warnings,
     };
@@ -194,6 +215,26 @@ export class ExpiryScanner {
     }
   }
 
+}
+
+/** The report's figures as `expiring` shows it now: every stored row, urgency recounted for today. */
+function reportFigures(
+  items: ReadonlyArray<{ value: ExpiringSubscription }>,
+  now: Date,
+  calendar: PartnerCalendar,
+): Pick<ScanSummary, 'subscriptionsFound' | 'needsReview' | 'partial' | 'discoveryTestFailed' | 'byUrgency' | 'urgent'> {
+  const byUrgency = emptyUrgencyCounts();
+  let needsReview = 0;
+  let partial = 0;
+  let discoveryTestFailed = 0;
+  for (const { value: row } of items) {
+    const urgency = hasUsableEndDate(row.commitmentEndDate) ? classifyExpiry(row.commitmentEndDate, now, calendar).urgency : row.urgency;
+    byUrgency[urgency]++;
+    if (row.review) needsReview++;
+    if (row.unknowns) partial++;
+    if (row.discoveryTestMet === false) discoveryTestFailed++;
+  }
+  return { subscriptionsFound: items.length, needsReview, partial, discoveryTestFailed, byUrgency, urgent: byUrgency.expired + byUrgency.within7 };
 }
 
 function byId(a: Customer, b: Customer): number {

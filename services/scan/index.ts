@@ -1,7 +1,9 @@
 export { CustomerScanner, describeFailure } from './customerScan';
 export type { CustomerScanDeps, CustomerScanInput, CustomerScanResult } from './customerScan';
 export { ExpiringReport, mostUrgentFirst } from './expiringReport';
-export type { ExpiringReportDeps, ReportQuery } from './expiringReport';
+export type { ExpiringReportDeps, ReportQuery, ScanProblems } from './expiringReport';
+export { ScanHealth } from './scanHealth';
+export type { StoppedScan, UnreadCustomer } from './scanHealth';
 export { PartnerCalendar, URGENCY_ORDER, classifyExpiry, endDateOf, hasUsableEndDate, isValidTimeZone, urgencyFor } from './expiryClock';
 export type { ExpiryClassification } from './expiryClock';
 export { ExpiryScanner } from './expiryScanner';

@@ -42,13 +42,19 @@ export interface ScanSummary {
   /** Customers whose Kaizala subscriptions and consumed seats were unchanged, so their SKU and users were not read again. */
   customersReused: number;
   customersFailed: number;
-  /** Kaizala subscriptions recorded, including those that need review. */
+  /**
+   * Kaizala subscriptions in the report, including those that need review: the whole report, so rows kept from earlier
+   * scans of customers this scan could not read count too (as do the figures below).
+   */
   subscriptionsFound: number;
+  /** Of `subscriptionsFound`, rows this scan did not read: kept from earlier scans of customers it could not read. */
+  subscriptionsKept: number;
   needsReview: number;
   /** Subscriptions reported with something unknown (a secondary lookup failed; each row says what and why). */
   partial: number;
   /** Subscriptions that fail Microsoft's discovery test (they say autoRenewEnabled true); reported all the same. */
   discoveryTestFailed: number;
+  /** Urgency as of the end of the scan. */
   byUrgency: Record<Urgency, number>;
   /** Expired or ending within 7 days. */
   urgent: number;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { AlertNotifier, DeliveredMessage, DeliveryOutcome, ExpiryAlert } from '../../services/alerts/notifier';
+import type { AlertNotifier, DeliveredMessage, DeliveryOutcome, ExpiryAlert, ScanProblemReport, ScanReportNotifier } from '../../services/alerts/notifier';
 import { subscriptionKey, type ExpiringSubscription } from '../../services/domain/expiring';
 import type { Person } from '../../services/domain/people';
 import type { Store } from '../../services/store/store';
@@ -61,8 +61,9 @@ export interface NotifiedAlert {
 }
 
 /** An AlertNotifier that records what it was asked to deliver; people can be made unreachable or failing. */
-export class FakeNotifier implements AlertNotifier {
+export class FakeNotifier implements AlertNotifier, ScanReportNotifier {
   readonly delivered: NotifiedAlert[] = [];
+  readonly scanReports: { to: string; report: ScanProblemReport }[] = [];
   readonly unreachable = new Set<string>();
   readonly failing = new Set<string>();
   private nextId = 1;
@@ -82,6 +83,12 @@ export class FakeNotifier implements AlertNotifier {
   async updateAlert(message: DeliveredMessage, recipient: Person, alert: ExpiryAlert): Promise<DeliveryOutcome> {
     const outcome = await this.record(recipient, 'update', [alert]);
     return outcome.status === 'sent' ? { status: 'sent', message } : outcome;
+  }
+
+  async sendScanReport(recipient: Person, report: ScanProblemReport): Promise<DeliveryOutcome> {
+    if (this.failing.has(recipient.aadObjectId)) return { status: 'failed', reason: 'Teams said no' };
+    this.scanReports.push({ to: recipient.aadObjectId, report });
+    return { status: 'sent', message: { conversationKey: recipient.aadObjectId, activityId: `activity-${this.nextId++}` } };
   }
 
   /** Single alerts and digest rows, flattened: "recipient→subscription". */

@@ -1,11 +1,11 @@
 import { Activity, ConversationReference, ConversationState, MemoryStorage, TestAdapter, TurnContext } from 'botbuilder';
 import { DialogState } from 'botbuilder-dialogs';
 import { createCardValidator } from '../../cards/schemaValidator';
-import { ExpiringCommands, scanSummaryText, type ConversationNotifier } from '../../dialogs/expiringCommands';
+import { ExpiringCommands, scanSummaryText, scheduledScanReportText, type ConversationNotifier } from '../../dialogs/expiringCommands';
 import { RootDialog } from '../../dialogs/rootDialog';
 import { subscriptionKey, type ExpiringSubscription } from '../../services/domain/expiring';
 import { silentLogger } from '../../services/logging';
-import { ExpiringReport, ScanRunner, emptyUrgencyCounts, type ScanSummary } from '../../services/scan';
+import { ExpiringReport, ScanHealth, ScanRunner, emptyUrgencyCounts, type ScanSummary } from '../../services/scan';
 import { IN_MEMORY, openSqliteStore, type Store } from '../../services/store';
 import { row } from './reportHelpers';
 
@@ -212,6 +212,47 @@ describe('the expiring command', () => {
     expect(reply.text).toBe('No Kaizala Pro subscriptions are recorded yet. Type **scan now** to scan Partner Center.');
   });
 
+  it('names each customer the last scan could not read: "not scanned since <date>, <reason>", and a scan that stopped', async () => {
+    const rows = reportRows();
+    const store = await storeWith(rows);
+    const health = new ScanHealth(store);
+    await health.customerUnread(
+      { customerId: rows[2].customerId, customerName: rows[2].customerName, kind: 'authorization', reason: 'Partner Center HTTP 403 900308: no GDAP role' },
+      [{ ...rows[2], scannedAt: '2026-11-20T06:00:00Z' }],
+      NOW,
+    );
+    await health.customerUnread({ customerId: 'c9900000-0000-4000-8000-000000000000', customerName: 'Never Read Ltd', kind: 'error', reason: 'HTTP 503' }, [], NOW);
+    await health.scanStopped('Partner Center unavailable', new Date('2026-11-23T07:00:00Z'));
+    const { say } = harness(store);
+    const card = cardOf((await say('expiring'))[0]);
+    expect(validate(card).errors).toEqual([]);
+    expect(texts(card.body)).toEqual(
+      expect.arrayContaining([
+        'The last scan stopped on 2026-11-23 08:00 (Europe/Berlin): Partner Center unavailable. This report is from earlier scans.',
+        'Customers the last scan could not read',
+        // The hostile name is made literal (no markdown, no tags), as in the rows.
+        expect.stringMatching(/^Contoso \[Beta\] ∗Ltd∗ <\u2060script>: not scanned since 2026-11-20, access denied: Partner Center HTTP 403 900308: no GDAP role$/),
+        'Never Read Ltd: never scanned, error: HTTP 503',
+      ]),
+    );
+    // Still the report's rows below.
+    expect(rowsOf(card)).toHaveLength(10);
+  });
+
+  it('with nothing stored, still names the customers the last scan could not read', async () => {
+    const store = openSqliteStore(IN_MEMORY);
+    await new ScanHealth(store).customerUnread({ customerId: 'c1', customerName: 'Fabrikam', kind: 'authorization', reason: 'no GDAP role' }, [], NOW);
+    const { say } = harness(store);
+    const [reply] = await say('expiring');
+    expect(reply.text).toContain('Fabrikam: never scanned, access denied: no GDAP role');
+  });
+
+  it('a card without scan problems shows none of their lines', async () => {
+    const { say } = harness(await storeWith(reportRows()));
+    const card = cardOf((await say('expiring'))[0]);
+    expect(JSON.stringify(card)).not.toContain('could not read');
+  });
+
   it('says so when nothing ends within the given days', async () => {
     const rows = reportRows().slice(5);
     const { say } = harness(await storeWith(rows));
@@ -233,6 +274,7 @@ function summary(fields: Partial<ScanSummary> = {}): ScanSummary {
     customersReused: 0,
     customersFailed: 0,
     subscriptionsFound: 47,
+    subscriptionsKept: 0,
     needsReview: 1,
     partial: 0,
     discoveryTestFailed: 0,
@@ -280,6 +322,19 @@ describe('scan now', () => {
         '44 of them are listed with something unknown because a lookup failed; **expiring** shows what and why.',
     );
     expect(scanSummaryText(summary({ partial: 0 }), 'de')).not.toContain('unbekannt');
+  });
+
+  it('counts rows kept from customers the scan could not read, and tells the people who get all alerts about a scheduled scan', () => {
+    const partial = summary({ customersFailed: 1, subscriptionsKept: 9, failures: [{ customerId: 'c', customerName: 'Fabrikam', kind: 'authorization', reason: 'no GDAP role' }] });
+    expect(scanSummaryText(partial, 'en')).toContain('47 Kaizala Pro subscriptions found');
+    expect(scanSummaryText(partial, 'en')).toContain('9 of them are kept from earlier scans of customers this scan could not read.');
+    expect(scheduledScanReportText({ kind: 'partial', summary: partial }, 'UTC', 'en')).toMatch(
+      /^The scheduled scan could not read every customer\.\n\nScan finished .*1 customers could not be scanned: Fabrikam \(access denied: no GDAP role\)$/s,
+    );
+    expect(scheduledScanReportText({ kind: 'stopped', at: '2026-11-23T07:00:00Z', reason: 'Partner Center unavailable' }, 'Europe/Berlin', 'en')).toBe(
+      'The scheduled scan stopped at 2026-11-23 08:00 (Europe/Berlin) because of an error: Partner Center unavailable. Alerts went out from the last stored report. Type **expiring** to see it, or **scan now** to try again.',
+    );
+    expect(scheduledScanReportText({ kind: 'stopped', at: '2026-11-23T07:00:00Z', reason: 'x' }, 'UTC', 'de')).toContain('Die geplante Suche');
   });
 
   it('tells the person when the scan fails, with a reference to find it in the logs', async () => {

@@ -24,6 +24,7 @@ function summary(scanId: string): ScanSummary {
     customersReused: 0,
     customersFailed: 0,
     subscriptionsFound: 0,
+    subscriptionsKept: 0,
     needsReview: 0,
     partial: 0,
     discoveryTestFailed: 0,

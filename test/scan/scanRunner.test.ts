@@ -15,6 +15,7 @@ function summary(scanId: string): ScanSummary {
     customersReused: 0,
     customersFailed: 0,
     subscriptionsFound: 2,
+    subscriptionsKept: 0,
     needsReview: 0,
     partial: 0,
     discoveryTestFailed: 0,

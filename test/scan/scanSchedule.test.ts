@@ -23,6 +23,7 @@ function summary(failed: number): ScanSummary {
     customersReused: 0,
     customersFailed: failed,
     subscriptionsFound: 0,
+    subscriptionsKept: 0,
     needsReview: 0,
     partial: 0,
     discoveryTestFailed: 0,

@@ -1,0 +1,63 @@
+import { AlertPreferences } from '../../services/alerts/preferences';
+import { ScanProblemReporter } from '../../services/alerts/scanReports';
+import { silentLogger } from '../../services/logging';
+import { emptyUrgencyCounts, type ScanSummary } from '../../services/scan';
+import { openSqliteStore } from '../../services/store/sqliteStore';
+import { ADELE, ALEX, FakeNotifier, MEGAN, TODAY } from './support';
+
+function summary(customersFailed: number): ScanSummary {
+  return {
+    scanId: 's',
+    startedAt: TODAY.toISOString(),
+    finishedAt: TODAY.toISOString(),
+    durationMs: 1000,
+    resumed: false,
+    timeZone: 'UTC',
+    customersTotal: 10,
+    customersScanned: 10 - customersFailed,
+    customersReused: 0,
+    customersFailed,
+    subscriptionsFound: 47,
+    subscriptionsKept: 9,
+    needsReview: 0,
+    partial: 0,
+    discoveryTestFailed: 0,
+    byUrgency: emptyUrgencyCounts(),
+    urgent: 0,
+    failures: [],
+    warnings: [],
+  };
+}
+
+async function setUp() {
+  const store = openSqliteStore(':memory:');
+  const preferences = new AlertPreferences(store);
+  await preferences.setMode(MEGAN, 'all', TODAY);
+  await preferences.setMode(ALEX, 'mine', TODAY);
+  await preferences.setMode(ADELE, 'all', TODAY);
+  const notifier = new FakeNotifier();
+  const reporter = new ScanProblemReporter({ store, notifier, logger: silentLogger, now: () => TODAY });
+  return { store, notifier, reporter };
+}
+
+describe('scheduled scan problems reach the people who get all alerts', () => {
+  it('a scan that could not read some customers is posted, with the whole report’s figures, to everyone in mode "all" only', async () => {
+    const { notifier, reporter } = await setUp();
+    await reporter.scanned(summary(2));
+    expect(notifier.scanReports.map((r) => r.to).sort()).toEqual([MEGAN.aadObjectId, ADELE.aadObjectId].sort());
+    expect(notifier.scanReports[0].report).toEqual({ kind: 'partial', summary: summary(2) });
+  });
+
+  it('a scan that read every customer posts nothing', async () => {
+    const { notifier, reporter } = await setUp();
+    await reporter.scanned(summary(0));
+    expect(notifier.scanReports).toEqual([]);
+  });
+
+  it('a scan that stopped is posted with when and why, and one person’s failed delivery does not stop the others', async () => {
+    const { notifier, reporter } = await setUp();
+    notifier.failing.add(MEGAN.aadObjectId);
+    await reporter.failed(new Error('Partner Center unreachable'));
+    expect(notifier.scanReports).toEqual([{ to: ADELE.aadObjectId, report: { kind: 'stopped', at: TODAY.toISOString(), reason: 'Partner Center unreachable' } }]);
+  });
+});
