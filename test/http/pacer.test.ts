@@ -9,6 +9,7 @@ import {
   type BudgetSpec,
   type Pacer,
 } from '../../services/http/pacing/pacer';
+import { SendRateLimiter } from '../../services/http/pacing/sendRateLimiter';
 import { SharedPacer } from '../../services/http/pacing/sharedPacer';
 import { openSqliteStore } from '../../services/store';
 import type { Store } from '../../services/store/store';
@@ -150,6 +151,31 @@ describe('budgets shared through the store', () => {
     // Only the slots due before the pause was noted went out; the rest waited for it.
     expect(early.length).toBeLessThanOrEqual(2);
     expect(times.filter((t) => t >= start + 3_000)).toHaveLength(10 - early.length);
+  });
+
+  it("two instances' Teams sends together stay under 50 per second per tenant", async () => {
+    const clock = new VirtualClock();
+    const instance = () =>
+      new SendRateLimiter(undefined, clock, {
+        perConversation: new SharedPacer(store, TEAMS_CONVERSATION_BUDGET, { clock }),
+        perTenant: new SharedPacer(store, TEAMS_TENANT_BUDGET, { clock }),
+      });
+    const sendAll = async (limiter: SendRateLimiter, name: string) => {
+      const times: number[] = [];
+      await Promise.all(
+        Array.from({ length: 100 }, async (_, person) => {
+          for (let i = 0; i < 3; i++) {
+            await limiter.acquire(`a:${name}-${person}`, 'tenant');
+            times.push(clock.now());
+          }
+        }),
+      );
+      return times;
+    };
+    const [a, b] = await clock.run(Promise.all([sendAll(instance(), 'a'), sendAll(instance(), 'b')]));
+    // Each instance alone paces at 40/s; together, unshared, they would send 80/s.
+    expect(busiestWindow([...a, ...b], 1_000)).toBeLessThanOrEqual(49);
+    expect(busiestWindow([...a, ...b], 1_000)).toBeGreaterThanOrEqual(45);
   });
 
   it('keeps each budget and key in its own row, so budgets never borrow from each other', async () => {
