@@ -1,3 +1,6 @@
+import { TeamsAlertNotifier } from '../../bot/proactive/alertNotifier';
+import { ConversationReferences } from '../../bot/proactive/conversationReferences';
+import type { ProactiveMessenger, RenderForLocale, SentMessage } from '../../bot/proactive/messenger';
 import { AlertPreferences } from '../../services/alerts/preferences';
 import { ScanProblemReporter } from '../../services/alerts/scanReports';
 import { silentLogger } from '../../services/logging';
@@ -59,5 +62,30 @@ describe('scheduled scan problems reach the people who get all alerts', () => {
     notifier.failing.add(MEGAN.aadObjectId);
     await reporter.failed(new Error('Partner Center unreachable'));
     expect(notifier.scanReports).toEqual([{ to: ADELE.aadObjectId, report: { kind: 'stopped', at: TODAY.toISOString(), reason: 'Partner Center unreachable' } }]);
+  });
+});
+
+describe('the Teams side of scan reports', () => {
+  it('goes through the proactive messenger (so Teams pacing applies) as text in the reader’s language and time zone', async () => {
+    const store = openSqliteStore(':memory:');
+    await new AlertPreferences(store).setMode(MEGAN, 'all', TODAY);
+    const sent: { to: string; en: string; de: string }[] = [];
+    const messenger: ProactiveMessenger = {
+      sendToPerson: async (aadObjectId: string, render: RenderForLocale): Promise<SentMessage | undefined> => {
+        sent.push({ to: aadObjectId, en: String(render('en')), de: String(render('de')) });
+        return { conversationKey: aadObjectId, activityId: 'a1' };
+      },
+      update: async () => undefined,
+    };
+    const notifier = new TeamsAlertNotifier(messenger, new ConversationReferences(store), silentLogger, 'Europe/Berlin');
+    const reporter = new ScanProblemReporter({ store, notifier, logger: silentLogger, now: () => new Date('2026-11-23T07:00:00Z') });
+    await reporter.failed(new Error('Partner Center unreachable'));
+    expect(sent).toEqual([
+      {
+        to: MEGAN.aadObjectId,
+        en: 'The scheduled scan stopped at 2026-11-23 08:00 (Europe/Berlin) because of an error: Partner Center unreachable. Alerts went out from the last stored report. Type **expiring** to see it, or **scan now** to try again.',
+        de: expect.stringContaining('Die geplante Suche wurde um 2026-11-23 08:00 (Europe/Berlin)'),
+      },
+    ]);
   });
 });
