@@ -171,7 +171,10 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
           retry: (request) => migrations.retry(request),
           cancel: async (request) => {
             const result = await migrations.cancel(request);
-            if (result.kind === 'done') await approvals.releaseAfterCancelledRun(request.runId);
+            if (result.kind === 'done') {
+              const { users } = result.view;
+              await approvals.releaseAfterCancelledRun(request.runId, request.actor, { moved: users.moved, users: users.total });
+            }
             return result;
           },
         },

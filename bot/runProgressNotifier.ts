@@ -16,6 +16,7 @@ import type {
   RunStatus,
   RunStep,
   RunSummaryView,
+  RunWait,
   UserProblemCode,
 } from '../services/migration';
 import type { ProactiveMessenger } from './proactive/messenger';
@@ -68,11 +69,13 @@ const PROBLEM_TEXT: Record<UserProblemCode, StringKey> = {
   userNotFound: 'runProblemUserNotFound',
 };
 
-const OUTCOME_TEXT: Record<KaizalaOutcome, StringKey> = {
+const OUTCOME_TEXT: Record<Exclude<KaizalaOutcome, 'kept'>, StringKey> = {
   suspended: 'runOutcomeSuspended',
   alreadySuspended: 'runOutcomeAlreadySuspended',
   termEnded: 'runOutcomeTermEnded',
 };
+
+const SERVICE_NAMES: Record<NonNullable<NonNullable<RunWait['cause']>['service']>, string> = { graph: 'Graph', partnerCenter: 'Partner Center' };
 
 const BAR_CELLS = 20;
 
@@ -120,7 +123,7 @@ export function runProgressCardData(view: RunProgressView, locale: Locale): RunP
     usersText: usersText(view, locale),
     elapsedText: duration(view.elapsedMs, locale),
     endsText: t(locale, view.deadlineAtRisk ? 'runEndsSoon' : 'runEndsOn', { date: day(view.commitmentEndDate) }),
-    purchaseText: view.purchase.state === 'bought' ? purchaseText(view.purchase, locale) : t(locale, 'runBoughtNothing'),
+    purchaseText: boughtText(view, locale),
     progressBar: progressBar(users.moved, users.total),
     progressColor: view.status === 'completed' ? 'Good' : parked ? 'Attention' : 'Accent',
     steps: stepLines(view, locale),
@@ -128,7 +131,9 @@ export function runProgressCardData(view: RunProgressView, locale: Locale): RunP
     problems: view.problems.map((problem) => ({
       text: t(locale, PROBLEM_TEXT[problem.code], { user: problem.userPrincipalName ?? problem.userId, detail: problem.detail }),
     })),
-    cancelNote: view.actions.cancel ? cancelNote(view.purchase, locale) : '',
+    cancelNote: view.actions.cancel || view.status === 'cancelled' ? cancelNote(view, locale) : '',
+    waitText: view.waiting ? waitText(view.waiting, locale) : '',
+    outcomeText: view.status === 'completed' ? outcomeLine(view, locale) : '',
     showRetry: view.actions.retry,
     showRetryViaPartnerCenter: view.actions.retryViaPartnerCenter,
     showCancel: view.actions.cancel,
@@ -139,14 +144,14 @@ export function runSummaryCardData(view: RunSummaryView, locale: Locale): RunSum
   const facts = [
     { title: t(locale, 'runPurchaseLabel'), value: purchaseText(view.purchase, locale) },
     { title: t(locale, 'runUsersLabel'), value: usersText(view, locale) },
-    { title: t(locale, 'runSummaryKaizala'), value: view.outcome ? t(locale, OUTCOME_TEXT[view.outcome]) : '' },
+    { title: t(locale, 'runSummaryKaizala'), value: view.outcome ? outcomeText(view, view.outcome, locale) : '' },
     { title: t(locale, 'runSummarySubscriptions'), value: view.newSubscriptionIds.join(', ') },
     { title: t(locale, 'runSummaryDuration'), value: duration(view.elapsedMs, locale) },
     { title: t(locale, 'runSummaryFinished'), value: minute(view.finishedAt) },
   ];
   return {
     title: t(locale, 'runSummaryTitle', { customer: view.customerName }),
-    intro: t(locale, 'runSummaryIntro', { plan: planTitles(view.purchase) }),
+    intro: t(locale, view.usersLeftBehind > 0 ? 'runSummaryIntroPartial' : 'runSummaryIntro', { plan: planTitles(view.purchase) }),
     facts: facts.filter((fact) => fact.value !== ''),
     notes: view.problems.map((problem) => ({
       text: t(locale, PROBLEM_TEXT[problem.code], { user: problem.userPrincipalName ?? problem.userId, detail: problem.detail }),
@@ -160,8 +165,49 @@ function stepLines(view: RunProgressView, locale: Locale): RunProgressCardData['
     const done = index < currentIndex || view.status === 'completed';
     const current = index === currentIndex && view.status !== 'completed';
     const mark = done ? '✓' : current ? (view.status === 'parked' ? '⚠' : '▶') : '○';
-    return { text: `${mark} ${t(locale, STEP_TEXT[step])}`, current };
+    return { text: `${mark} ${stepName(view, step, locale)}`, current };
   });
+}
+
+/** A partial migration checks only its own users and keeps Kaizala Pro instead of suspending it. */
+function stepName(view: RunProgressView, step: RunStep, locale: Locale): string {
+  const left = view.usersLeftBehind;
+  if (left > 0 && step === 'verify') return t(locale, 'runStepVerifyMoved');
+  if (left > 0 && step === 'suspend') return t(locale, isOne(left, locale) ? 'runStepKeepOne' : 'runStepKeepOther', { users: left });
+  return t(locale, STEP_TEXT[step]);
+}
+
+function isOne(count: number, locale: Locale): boolean {
+  return new Intl.PluralRules(locale).select(count) === 'one';
+}
+
+function outcomeText(view: RunProgressView, outcome: KaizalaOutcome, locale: Locale): string {
+  if (outcome !== 'kept') return t(locale, OUTCOME_TEXT[outcome]);
+  const users = view.usersLeftBehind;
+  return t(locale, isOne(users, locale) ? 'runOutcomeKeptOne' : 'runOutcomeKeptOther', { users, date: day(view.commitmentEndDate) });
+}
+
+/** The completed card's last word on Kaizala Pro: kept for the users left behind, or what happened to it. */
+function outcomeLine(view: RunProgressView, locale: Locale): string {
+  if (!view.outcome) return '';
+  if (view.outcome !== 'kept') return `${t(locale, 'runSummaryKaizala')}: ${t(locale, OUTCOME_TEXT[view.outcome])}`;
+  const users = view.usersLeftBehind;
+  return t(locale, isOne(users, locale) ? 'runKeptLineOne' : 'runKeptLineOther', { users, date: day(view.commitmentEndDate) });
+}
+
+/** Why the run waits and when it tries again, e.g. "Graph answered 503 — retry 3 of 8 at 14:32 UTC". */
+export function waitText(waiting: RunWait, locale: Locale): string {
+  const time = minuteOrTime(waiting.until);
+  if (waiting.kind === 'poll' || waiting.attempt === undefined || waiting.of === undefined) return t(locale, 'runWaitPoll', { reason: waiting.reason, time });
+  const retry = { attempt: waiting.attempt, of: waiting.of, time };
+  const cause = waiting.cause;
+  const service = cause?.service ? SERVICE_NAMES[cause.service] : undefined;
+  if (service && cause?.users !== undefined) {
+    return t(locale, isOne(cause.users, locale) ? 'runWaitRetryUsersOne' : 'runWaitRetryUsersOther', { ...retry, service, users: cause.users });
+  }
+  if (service && cause?.status !== undefined) return t(locale, 'runWaitRetryStatus', { ...retry, service, status: cause.status });
+  if (service) return t(locale, 'runWaitRetryNoAnswer', { ...retry, service });
+  return t(locale, 'runWaitRetry', { ...retry, reason: waiting.reason });
 }
 
 function usersText(view: RunProgressView, locale: Locale): string {
@@ -180,15 +226,33 @@ function planTitles(purchase: RunPurchaseView): string {
   return purchase.lines.map((line) => line.title).join(', ');
 }
 
+/** What the card's "Bought" line says: decided by the purchase view's state alone, so no two lines disagree. */
+function boughtText(view: RunProgressView, locale: Locale): string {
+  const purchase = view.purchase;
+  switch (purchase.state) {
+    case 'bought':
+      return purchaseText(purchase, locale);
+    case 'orderCancelled':
+      return t(locale, 'runOrderCancelledText', { orders: purchase.orderIds.join(', ') });
+    case 'maybe':
+      return t(locale, 'runMaybeBought', { cart: purchase.cartId ?? '' });
+    case 'none':
+      return t(locale, view.status === 'cancelled' || view.status === 'parked' ? 'runBoughtNothingFinal' : 'runBoughtNothing');
+  }
+}
+
 function purchaseText(purchase: RunPurchaseView, locale: Locale): string {
   const lines = purchase.lines.map((line) => t(locale, 'runBoughtLine', { quantity: line.quantity, title: line.title })).join(', ');
   return purchase.orderIds.length > 0 ? `${lines} · ${t(locale, 'runBoughtOrders', { orders: purchase.orderIds.join(', ') })}` : lines;
 }
 
-function cancelNote(purchase: RunPurchaseView, locale: Locale): string {
-  if (purchase.state === 'bought') return t(locale, 'runCancelAfterPurchase', { purchase: purchaseText(purchase, locale) });
-  if (purchase.state === 'maybe') return t(locale, 'runCancelMaybePurchased', { cart: purchase.cartId ?? '' });
-  return t(locale, 'runCancelBeforePurchase');
+/** What cancelling means (or meant, once cancelled), given what was bought: one sentence, never two that disagree. */
+function cancelNote(view: RunProgressView, locale: Locale): string {
+  const { purchase } = view;
+  const cancelled = view.status === 'cancelled';
+  if (purchase.state === 'bought') return t(locale, cancelled ? 'runCancelledAfterPurchase' : 'runCancelAfterPurchase', { purchase: purchaseText(purchase, locale) });
+  if (purchase.state === 'maybe') return t(locale, cancelled ? 'runCancelledMaybePurchased' : 'runCancelMaybePurchased', { cart: purchase.cartId ?? '' });
+  return t(locale, cancelled ? 'runCancelledNothingBought' : 'runCancelBeforePurchase');
 }
 
 export function duration(ms: number, locale: Locale): string {
@@ -204,4 +268,9 @@ function day(iso: string): string {
 
 function minute(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/** "14:32 UTC" today, the full date and time on another day. */
+function minuteOrTime(iso: string): string {
+  return iso.slice(0, 10) === new Date().toISOString().slice(0, 10) ? `${iso.slice(11, 16)} UTC` : minute(iso);
 }

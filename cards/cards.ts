@@ -7,6 +7,7 @@ import planChoiceTemplate from './planChoice.json';
 import planUsersTemplate from './planUsers.json';
 import planUserListTemplate from './planUserList.json';
 import planQuantityTemplate from './planQuantity.json';
+import planClosedTemplate from './planClosed.json';
 import reviewRequestTemplate from './reviewRequest.json';
 import reviewSubmittedTemplate from './reviewSubmitted.json';
 import approvalRequestTemplate from './approvalRequest.json';
@@ -117,10 +118,24 @@ export interface RequestSummaryData {
   /** The first users by name; `moreUsers` counts the rest. */
   users: NamedRow[];
   moreUsers: number;
+  /** Step C worded: suspend the old subscription, or (a partial migration) keep it for the users left behind. */
+  kaizalaStep: string;
+  kaizalaDetail: string;
+  kaizalaKept: boolean;
+  /** '' unless the seats look far more than the users who move (or the tenant). */
+  seatWarning: string;
 }
 
 export interface ReviewRequestCardData extends RequestSummaryData {
   wizardId: string;
+  /** '' unless the seats need an explicit tick before Request approval: the toggle's label. */
+  confirmSeatsLabel: string;
+}
+
+/** A wizard card whose moment has passed (cancelled, ended, restarted): no buttons, one sentence why. */
+export interface PlanClosedCardData {
+  title: string;
+  text: string;
 }
 
 /** The requester's confirmation, with Withdraw; refreshes to the decided card once decided. */
@@ -309,8 +324,12 @@ export interface RunProgressCardData {
   /** '' unless the run waits for a person. */
   parkedText: string;
   problems: { text: string }[];
-  /** '' unless Cancel is offered: what cancelling means given what was bought. */
+  /** '' unless Cancel is offered or the run was cancelled: what cancelling means (meant) given what was bought. */
   cancelNote: string;
+  /** '' unless the run backs off or polls: why, and the time of the next attempt. */
+  waitText: string;
+  /** '' until completed: what became of Kaizala Pro (kept for the users left behind, or suspended). */
+  outcomeText: string;
   showRetry: boolean;
   showRetryViaPartnerCenter: boolean;
   showCancel: boolean;
@@ -357,6 +376,7 @@ export interface CardDataMap {
   planUsers: PlanUsersCardData;
   planUserList: PlanUserListCardData;
   planQuantity: PlanQuantityCardData;
+  planClosed: PlanClosedCardData;
   reviewRequest: ReviewRequestCardData;
   reviewSubmitted: ReviewSubmittedCardData;
   approvalRequest: ApprovalRequestCardData;
@@ -381,6 +401,7 @@ const TEMPLATES: Record<CardName, object> = {
   planUsers: planUsersTemplate,
   planUserList: planUserListTemplate,
   planQuantity: planQuantityTemplate,
+  planClosed: planClosedTemplate,
   reviewRequest: reviewRequestTemplate,
   reviewSubmitted: reviewSubmittedTemplate,
   approvalRequest: approvalRequestTemplate,

@@ -22,6 +22,11 @@ const SAMPLE_SUMMARY = {
   userCount: 20,
   users: SAMPLE_USERS.map(({ name, detail }) => ({ name, detail })),
   moreUsers: 0,
+  kaizalaStep: 'C. Keep Kaizala Pro for the 3 users who do not move, until 2026-06-30',
+  kaizalaDetail:
+    'The old subscription (b9a3f0c2-61d4-4c55-8a0e-2f4d9c7e1a36) will NOT be suspended: it stays active until it ends on 2026-06-30. After that, those users lose Kaizala Pro unless a new request migrates them.',
+  kaizalaKept: true,
+  seatWarning: 'Check the seats: 10,000 seats for 20 users who move (500 times as many). That is more seats than this customer holds of any license today (25).',
 };
 
 // A full page (10 rows) of the expiry report, every urgency and state once, with the longest texts a row can carry.
@@ -127,7 +132,8 @@ export const CARD_SAMPLES: { [K in keyof CardDataMap]: CardDataMap[K] } = {
     seatPrice: '$5.10 per month',
     capNote: 'Business plans allow 300 seats per customer tenant; this customer already holds 20.',
   },
-  reviewRequest: { wizardId: 'w5d2c8a41', ...SAMPLE_SUMMARY },
+  planClosed: { title: 'Migration wizard', text: 'Cancelled. Nothing was requested.' },
+  reviewRequest: { wizardId: 'w5d2c8a41', ...SAMPLE_SUMMARY, confirmSeatsLabel: 'Yes, I want to buy 10,000 seats' },
   reviewSubmitted: {
     requestId: SAMPLE_REQUEST_ID,
     version: 1,
@@ -253,6 +259,8 @@ export const CARD_SAMPLES: { [K in keyof CardDataMap]: CardDataMap[K] } = {
     })),
     cancelNote:
       'Already bought: 40 × Office 365 A1 for faculty, 200 × Office 365 A1 for students, order 7c1e2b9f4a3d. Cancelling does not undo the purchase (a new-commerce purchase can be cancelled in Partner Center within 7 days). Users already moved keep the new plan; everyone else keeps Kaizala Pro, which stays active.',
+    waitText: 'Graph kept failing for 1 user — retry 3 of 8 at 14:32 UTC',
+    outcomeText: '',
     showRetry: true,
     showRetryViaPartnerCenter: true,
     showCancel: true,

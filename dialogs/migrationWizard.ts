@@ -1,4 +1,4 @@
-import { Activity, CardFactory } from 'botbuilder';
+import { Activity, CardFactory, TurnContext } from 'botbuilder';
 import { ComponentDialog, DialogContext, DialogTurnResult, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -9,11 +9,13 @@ import type { KaizalaSubscriptions } from '../services/approvals/subscriptions';
 import {
   customerFacts,
   estimatedLines,
+  licensedUsers,
   planFor,
   planLines,
   PLANS,
   recommendPlans,
   seatLimits,
+  seatSanity,
   seatsHeld,
   toChosenPlan,
   toRequestLine,
@@ -28,6 +30,7 @@ import type { RequestStatus } from '../services/domain/request';
 import type { Logger } from '../services/logging';
 import { CommandModule } from './commands';
 import {
+  formatCount,
   MAX_SELECTABLE_USERS,
   planChoiceCard,
   planCustomerCard,
@@ -38,14 +41,14 @@ import {
   USERS_SHOWN,
   userListCards,
 } from './migrationWizardCards';
-import { StagePrompt, StageRules, userInputOf } from './migrationWizardPrompt';
+import { showCard, StageAnswer, StagePrompt, StagePromptOptions, StageRules, userInputOf } from './migrationWizardPrompt';
 import {
-  Answer,
   parsePlanChoice,
   parseQuantity,
   parseReviewChoice,
   parseSubscriptionChoice,
   parseUsersChoice,
+  SeatRangeFacts,
   UsersAnswer,
   WizardStage,
 } from './migrationWizardValidators';
@@ -89,12 +92,16 @@ interface WizardState {
   /** Undefined = every user who holds Kaizala Pro. */
   userIds?: string[];
   quantity?: number;
+  /** The wizard's one card: each step replaces it in place, and it loses its buttons when the wizard ends. */
+  cardId?: string;
 }
 
 type SubscriptionRules = StageRules & { count: number };
 type PlanRules = StageRules & { eligible: { planId: string; title: string }[] };
 type UsersRules = StageRules & { userIds?: string[] };
-type QuantityRules = StageRules & { min: number; max: number };
+type QuantityRules = StageRules & { min: number; max: number; facts: SeatRangeFacts };
+/** `confirmSeats`: the seats need the review's explicit tick (far more than the users who move). */
+type ReviewRules = StageRules & { confirmSeats?: { seats: string } };
 
 export interface MigrationWizardDeps {
   subscriptions: KaizalaSubscriptions;
@@ -145,7 +152,7 @@ export class MigrationWizard extends ComponentDialog {
     this.addDialog(new StagePrompt<string, PlanRules>(PROMPTS.plan, 'plan', (input, _action, rules) => parsePlanChoice(input, rules.eligible, knownPlanIds)));
     this.addDialog(new StagePrompt<UsersAnswer, UsersRules>(PROMPTS.users, 'users', (input, action, rules) => parseUsersChoice(input, action, rules.userIds)));
     this.addDialog(new StagePrompt<number, QuantityRules>(PROMPTS.quantity, 'quantity', (input, _action, rules) => parseQuantity(input, rules)));
-    this.addDialog(new StagePrompt<'confirm', StageRules>(PROMPTS.review, 'review', (input, action) => parseReviewChoice(input, action)));
+    this.addDialog(new StagePrompt<'confirm', ReviewRules>(PROMPTS.review, 'review', (input, action, rules) => parseReviewChoice(input, action, rules.confirmSeats)));
     this.initialDialogId = FIND_SUBSCRIPTION_WATERFALL;
   }
 
@@ -155,6 +162,7 @@ export class MigrationWizard extends ComponentDialog {
     if (activity.type === 'message') {
       const query = MIGRATE_COMMAND.exec(userInputOf(activity).text.replace(/\s+/g, ' '))?.[1];
       if (query || isStartButton(activity.value)) {
+        await this.closeCard(innerDc.context, cardOf(innerDc), t(toLocale(activity.locale), 'wizReplaced'));
         await innerDc.cancelAllDialogs();
         return innerDc.beginDialog(FIND_SUBSCRIPTION_WATERFALL, wizardStartFrom(activity.value, query));
       }
@@ -199,8 +207,9 @@ export class MigrationWizard extends ComponentDialog {
 
   /** Applies the answer: cancel ends, back returns to the previous step, a value moves on to the next step. */
   private async answerStep(step: WaterfallStepContext): Promise<DialogTurnResult> {
-    const state = step.options as WizardState;
-    const answer = step.result as Answer<unknown>;
+    const answer = step.result as StageAnswer<unknown>;
+    // Where the step's card landed: the next step replaces it, and finish() closes it.
+    const state: WizardState = Object.assign(step.options as WizardState, { cardId: answer.cardId ?? (step.options as WizardState).cardId });
     if (answer.kind === 'cancel') return this.finish(step, 'wizCancelled');
     if (answer.kind === 'back') {
       const previous = state.trail[state.trail.length - 1];
@@ -264,7 +273,7 @@ export class MigrationWizard extends ComponentDialog {
   private async usersStep(step: WaterfallStepContext, state: WizardState): Promise<DialogTurnResult> {
     const { subscription, plan } = await this.current(state);
     const users = subscription && (await this.readUsers(step, subscription));
-    if (!subscription || !plan || !users) return step.endDialog();
+    if (!subscription || !plan || !users) return this.stop(step);
     if (users.length === 0) {
       await step.context.sendActivity(t(this.locale(step), 'wizNoUsersToMove'));
       // Skipped, not passed: `back` from the seats goes straight to the plan.
@@ -283,7 +292,7 @@ export class MigrationWizard extends ComponentDialog {
     return this.ask(step, 'users', 'planUsers', card, { wizardId: state.wizardId, ...(selectable ? { userIds: users.map((u) => u.id) } : {}) });
   }
 
-  /** Step: how many seats — at least the users who move, at most what the plan's cap leaves. */
+  /** Step: how many seats — at least the users who move, at most what the plan's cap leaves (never clamped silently). */
   private async quantityStep(step: WaterfallStepContext, state: WizardState): Promise<DialogTurnResult> {
     const { subscription, plan, facts } = await this.current(state);
     if (!subscription || !plan) return this.finish(step, 'wizRefusedUnknownSubscription');
@@ -302,14 +311,19 @@ export class MigrationWizard extends ComponentDialog {
       seatsHeld: seatsHeld(plan, facts),
       locale: this.locale(step),
     });
-    return this.ask(step, 'quantity', 'planQuantity', card, { wizardId: state.wizardId, ...limits });
+    const rangeFacts: SeatRangeFacts = plan.capIsPooled ? { pooledCap: { cap: plan.seatCap, existing: seatsHeld(plan, facts) } } : {};
+    return this.ask(step, 'quantity', 'planQuantity', card, { wizardId: state.wizardId, ...limits, facts: rangeFacts });
   }
 
-  /** Step: exactly what will happen — A buy N × plan, B move these users, C suspend the old subscription. */
+  /**
+   * Step: exactly what will happen — A buy N × plan, B move these users, C suspend the old subscription (or, when
+   * users stay behind, keep it active for them until it ends). Seats far beyond the users or the tenant are flagged,
+   * and above SEAT_CONFIRM_RATIO × need an explicit tick.
+   */
   private async reviewStep(step: WaterfallStepContext, state: WizardState): Promise<DialogTurnResult> {
-    const { subscription, plan } = await this.current(state);
+    const { subscription, plan, facts } = await this.current(state);
     const users = subscription && (await this.readUsers(step, subscription));
-    if (!subscription || !plan || !users) return step.endDialog();
+    if (!subscription || !plan || !users) return this.stop(step);
     const moving = selectedUsers(users, state.userIds);
     const quantity = state.quantity ?? Math.max(1, moving.length);
     const lines = planLines(plan, moving, quantity);
@@ -325,10 +339,18 @@ export class MigrationWizard extends ComponentDialog {
         lines: lines.map(toRequestLine),
         usersPreview: moving.slice(0, USERS_SHOWN),
         monthlyCost: prices?.list.monthlyCost(lines, prices.market),
+        usersLeftBehind: users.length - moving.length,
       },
       this.locale(step),
+      licensedUsers(facts, subscription.quantity),
     );
-    return this.ask(step, 'review', 'reviewRequest', { ...summary, wizardId: state.wizardId }, { wizardId: state.wizardId });
+    const seats = formatCount(quantity, this.locale(step));
+    const confirm = seatSanity(quantity, moving.length).level === 'confirm';
+    const confirmSeatsLabel = confirm ? t(this.locale(step), 'revSeatConfirmLabel', { seats }) : '';
+    return this.ask(step, 'review', 'reviewRequest', { ...summary, wizardId: state.wizardId, confirmSeatsLabel }, {
+      wizardId: state.wizardId,
+      ...(confirm ? { confirmSeats: { seats } } : {}),
+    });
   }
 
   /** Hands the request to the approval use case (which checks it all again) and confirms it to the requester. */
@@ -348,7 +370,8 @@ export class MigrationWizard extends ComponentDialog {
       locale,
     );
     if (outcome.kind === 'refused') return this.finish(step, REFUSALS[outcome.problem], { requestId: outcome.activeRequestId ?? '' });
-    await step.context.sendActivity(cardActivity('reviewSubmitted', reviewSubmittedCard(outcome.request, outcome.approversReached), locale));
+    // The wizard's card becomes the request's card (with Withdraw): no wizard button is left to press.
+    await showCard(step.context, cardActivity('reviewSubmitted', reviewSubmittedCard(outcome.request, outcome.approversReached), locale), state.cardId);
     return step.endDialog(outcome.request.id);
   }
 
@@ -361,9 +384,8 @@ export class MigrationWizard extends ComponentDialog {
       const status = t(this.locale(step), STATUS_WORDS[active.status]);
       return this.finish(step, 'wizAlreadyMigrating', { customer, requestId: active.id, status });
     }
-    if (subscription.migrating) return this.finish(step, 'wizAlreadyMigratingScan', { customer });
     const users = await this.readUsers(step, subscription);
-    if (!users) return step.endDialog();
+    if (!users) return this.stop(step);
     let seatsBySku: Record<string, number>;
     let market: string | undefined;
     try {
@@ -372,7 +394,7 @@ export class MigrationWizard extends ComponentDialog {
       market = await this.deps.directory.market?.(subscription.customerId);
     } catch (error) {
       await this.reportLoadFailure(step, subscription, error);
-      return step.endDialog();
+      return this.stop(step);
     }
     const facts = customerFacts(subscription.education, users, seatsBySku, market);
     const trail: WizardStage[] = state.stage === 'subscription' ? [...state.trail, 'subscription'] : state.trail;
@@ -385,7 +407,7 @@ export class MigrationWizard extends ComponentDialog {
     if (answer.kind === 'selected') return this.forward(step, { ...state, userIds: answer.userIds }, 'quantity');
     const { subscription } = await this.current(state);
     const users = subscription && (await this.readUsers(step, subscription));
-    if (!subscription || !users) return step.endDialog();
+    if (!subscription || !users) return this.stop(step);
     for (const page of userListCards(subscription.customerName, users, this.locale(step))) {
       await step.context.sendActivity(cardActivity('planUserList', page, this.locale(step)));
     }
@@ -403,7 +425,9 @@ export class MigrationWizard extends ComponentDialog {
     data: CardDataMap[K],
     rules: R,
   ): Promise<DialogTurnResult> {
-    return step.prompt(PROMPTS[stage], { prompt: cardActivity(card, data, this.locale(step)), validations: rules });
+    const state = step.options as WizardState;
+    const options: StagePromptOptions<R> = { prompt: cardActivity(card, data, this.locale(step)), validations: rules, cardId: state.cardId };
+    return step.prompt(PROMPTS[stage], options);
   }
 
   private async current(state: WizardState): Promise<{ subscription?: ExpiringSubscription; plan?: PlanDefinition; facts: CustomerFacts }> {
@@ -428,14 +452,47 @@ export class MigrationWizard extends ComponentDialog {
     await step.context.sendActivity(t(this.locale(step), 'wizLoadFailed', { customer: subscription.customerName, reason: reason.slice(0, 200) }));
   }
 
+  /**
+   * Ends the wizard with a sentence: its card (if any) becomes that sentence without buttons; a typed answer also
+   * gets it as a reply where the person is typing.
+   */
   private async finish(step: WaterfallStepContext, key: StringKey, params: Readonly<Record<string, string | number>> = {}): Promise<DialogTurnResult> {
-    await step.context.sendActivity(t(this.locale(step), key, params));
+    const text = t(this.locale(step), key, params);
+    const cardId = (step.options as Partial<WizardState> | undefined)?.cardId;
+    await this.closeCard(step.context, cardId, text);
+    if (!cardId || step.context.activity.value === undefined) await step.context.sendActivity(text);
     return step.endDialog();
+  }
+
+  /** Ends the wizard after the reason was already said (a load failure): its card keeps no buttons. */
+  private async stop(step: WaterfallStepContext): Promise<DialogTurnResult> {
+    await this.closeCard(step.context, (step.options as Partial<WizardState> | undefined)?.cardId, t(this.locale(step), 'wizStopped'));
+    return step.endDialog();
+  }
+
+  /** Replaces the wizard's card with a card without buttons saying `text`; best effort (the message may be gone). */
+  private async closeCard(context: TurnContext, cardId: string | undefined, text: string): Promise<void> {
+    if (!cardId) return;
+    const locale = toLocale(context.activity.locale);
+    try {
+      await context.updateActivity({ ...cardActivity('planClosed', { title: t(locale, 'wizClosedTitle'), text }, locale), type: 'message', id: cardId });
+    } catch (error) {
+      this.deps.logger.warn('Could not close the wizard card', { error: error instanceof Error ? error.message : String(error) });
+    }
   }
 
   private locale(step: WaterfallStepContext): Locale {
     return toLocale(step.context.activity.locale);
   }
+}
+
+/** The card id of the wizard running in `dc` (its step waterfall's state), if it has shown one. */
+function cardOf(dc: DialogContext): string | undefined {
+  for (const instance of dc.stack) {
+    const options = (instance.state as { options?: Partial<WizardState> } | undefined)?.options;
+    if (options?.cardId) return options.cardId;
+  }
+  return undefined;
 }
 
 function selectedUsers(users: readonly KaizalaUser[], userIds: readonly string[] | undefined): KaizalaUser[] {

@@ -14,7 +14,7 @@ import type {
   ReviewSubmittedCardData,
 } from '../cards/cards';
 import { Locale, StringKey, t } from '../cards/i18n';
-import type { KaizalaUser, Money, PlanDefinition, PlanOption, RecommendationReason, VariantReason } from '../services/catalog';
+import { SEAT_WARNING_RATIO, seatSanity, type KaizalaUser, type Money, type PlanDefinition, type PlanOption, type RecommendationReason, type VariantReason } from '../services/catalog';
 import type { AuditEntry } from '../services/approvals';
 import type { ExpiringSubscription } from '../services/domain/expiring';
 import type { MigrationRequest } from '../services/domain/request';
@@ -213,11 +213,44 @@ export function planQuantityCard(input: {
 /** The parts of a request that say what it will do (the wizard's draft has them before the request exists). */
 export type RequestParts = Pick<
   MigrationRequest,
-  'customerName' | 'kaizalaSubscriptionId' | 'commitmentEndDate' | 'plan' | 'quantity' | 'userIds' | 'lines' | 'usersPreview' | 'monthlyCost'
+  'customerName' | 'kaizalaSubscriptionId' | 'commitmentEndDate' | 'plan' | 'quantity' | 'userIds' | 'lines' | 'usersPreview' | 'monthlyCost' | 'usersLeftBehind'
 >;
 
+function isOne(count: number, locale: Locale): boolean {
+  return new Intl.PluralRules(NUMBER_LOCALES[locale]).select(count) === 'one';
+}
+
+export function formatCount(count: number, locale: Locale): string {
+  return new Intl.NumberFormat(NUMBER_LOCALES[locale], { maximumFractionDigits: 1 }).format(count);
+}
+
+/**
+ * Step C in words: suspend the old subscription once nobody uses it, or — a partial migration — keep it active for
+ * the users left behind until its end date, plainly NOT suspended.
+ */
+function kaizalaStep(parts: RequestParts, locale: Locale): Pick<RequestSummaryData, 'kaizalaStep' | 'kaizalaDetail' | 'kaizalaKept'> {
+  const left = parts.usersLeftBehind ?? 0;
+  const date = formatDate(parts.commitmentEndDate);
+  if (left <= 0) return { kaizalaStep: t(locale, 'revStepC'), kaizalaDetail: `${t(locale, 'revStepCDetail')} ${parts.kaizalaSubscriptionId}`, kaizalaKept: false };
+  return {
+    kaizalaStep: t(locale, isOne(left, locale) ? 'revStepCKeptOne' : 'revStepCKeptOther', { users: left, date }),
+    kaizalaDetail: t(locale, 'revStepCKeptDetail', { subscriptionId: parts.kaizalaSubscriptionId, date }),
+    kaizalaKept: true,
+  };
+}
+
+/** '' when the seats are sane for the users who move (and the tenant, when its size is known); else why not. */
+export function seatWarning(quantity: number, usersMoving: number, locale: Locale, tenantUsers?: number): string {
+  const sanity = seatSanity(quantity, usersMoving, tenantUsers);
+  if (sanity.level === 'ok') return '';
+  const seats = formatCount(quantity, locale);
+  const ratio = sanity.ratio > SEAT_WARNING_RATIO ? ` ${t(locale, isOne(usersMoving, locale) ? 'revSeatWarnOne' : 'revSeatWarnOther', { seats, users: usersMoving, ratio: formatCount(sanity.ratio, locale) })}` : '';
+  const tenant = sanity.exceedsTenant && tenantUsers !== undefined ? ` ${t(locale, 'revSeatWarnTenant', { tenant: formatCount(tenantUsers, locale) })}` : '';
+  return `${ratio}${tenant}`.trim();
+}
+
 /** A: what is bought, B: whose license moves, C: what is suspended — the same words on the review and approval cards. */
-export function requestSummary(parts: RequestParts, locale: Locale): RequestSummaryData {
+export function requestSummary(parts: RequestParts, locale: Locale, tenantUsers?: number): RequestSummaryData {
   const purchases = (parts.lines ?? [{ title: parts.plan.title, quantity: parts.quantity }]).map((line) => ({ quantity: line.quantity, title: line.title }));
   const users: NamedRow[] = (parts.usersPreview ?? []).slice(0, USERS_SHOWN).map((user) => ({ name: user.displayName, detail: user.userPrincipalName || '—' }));
   return {
@@ -230,6 +263,8 @@ export function requestSummary(parts: RequestParts, locale: Locale): RequestSumm
     userCount: parts.userIds.length,
     users,
     moreUsers: Math.max(0, parts.userIds.length - users.length),
+    ...kaizalaStep(parts, locale),
+    seatWarning: seatWarning(parts.quantity, parts.userIds.length, locale, tenantUsers),
   };
 }
 
@@ -300,6 +335,7 @@ export function approvalOutcomeCard(request: MigrationRequest, status: DecidedSt
 }
 
 const ACTIONS: Readonly<Record<string, StringKey>> = {
+  cancelled: 'actCancelled',
   requested: 'actRequested',
   approved: 'actApproved',
   rejected: 'actRejected',

@@ -12,6 +12,27 @@ export interface StageRules {
 export interface StagePromptOptions<R extends StageRules> extends PromptOptions {
   prompt: Partial<Activity>;
   validations: R;
+  /** The wizard's card so far: this step's card replaces it in place instead of adding one more to the chat. */
+  cardId?: string;
+}
+
+/** A step's answer and where the wizard's card now is (the next step replaces that message). */
+export type StageAnswer<T> = Answer<T> & { cardId?: string };
+
+/**
+ * Shows a card: replaces the message `replaceId` in place when given (the wizard keeps one card), else sends it.
+ * A message that can no longer be updated (deleted, another client) is replaced by a new one. Returns its id.
+ */
+export async function showCard(context: TurnContext, activity: Partial<Activity>, replaceId: string | undefined): Promise<string | undefined> {
+  if (replaceId) {
+    try {
+      await context.updateActivity({ ...activity, type: 'message', id: replaceId });
+      return replaceId;
+    } catch {
+      // Falls through: the step still gets its card, as a new message.
+    }
+  }
+  return (await context.sendActivity(activity))?.id;
 }
 
 export type StageParser<T, R extends StageRules> = (input: UserInput, action: string | undefined, rules: R) => Answer<T>;
@@ -30,11 +51,11 @@ export function userInputOf(activity: Partial<Activity>): UserInput {
 }
 
 /**
- * A wizard step waiting for its answer: sends the step's card, then reads typed text or the card's submit.
- * `back` and `cancel` end the prompt with that answer; wrong input gets a clear message naming what is expected,
- * and the prompt keeps waiting (the card stays above in the chat).
+ * A wizard step waiting for its answer: shows the step's card (in place of the previous step's), then reads typed
+ * text or the card's submit. `back` and `cancel` end the prompt with that answer; wrong input gets a clear message
+ * naming what is expected, and the prompt keeps waiting (the card stays above in the chat).
  */
-export class StagePrompt<T, R extends StageRules> extends Prompt<Answer<T>> {
+export class StagePrompt<T, R extends StageRules> extends Prompt<StageAnswer<T>> {
   constructor(
     dialogId: string,
     private readonly stage: WizardStage,
@@ -46,13 +67,18 @@ export class StagePrompt<T, R extends StageRules> extends Prompt<Answer<T>> {
   protected async onPrompt(context: TurnContext, state: object, options: PromptOptions, isRetry: boolean): Promise<void> {
     const error = (state as { error?: InputError }).error;
     if (isRetry && error) {
-      await context.sendActivity(t(toLocale(context.activity.locale), error.key, error.params));
+      const locale = toLocale(context.activity.locale);
+      const why = error.why ? ` ${t(locale, error.why.key, error.why.params)}` : '';
+      await context.sendActivity(`${t(locale, error.key, error.params)}${why}`);
       return;
     }
-    if (options.prompt) await context.sendActivity(options.prompt);
+    if (options.prompt) {
+      const cardId = await showCard(context, options.prompt as Partial<Activity>, (options as StagePromptOptions<R>).cardId);
+      (state as { cardId?: string }).cardId = cardId;
+    }
   }
 
-  protected async onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<Answer<T>>> {
+  protected async onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<StageAnswer<T>>> {
     const rules = options.validations as R;
     const input = userInputOf(context.activity);
     const navigation = recognizeNavigation(input, rules.wizardId, this.stage);
@@ -61,6 +87,6 @@ export class StagePrompt<T, R extends StageRules> extends Prompt<Answer<T>> {
       (state as { error?: InputError }).error = answer.error;
       return { succeeded: false };
     }
-    return { succeeded: true, value: answer };
+    return { succeeded: true, value: { ...answer, cardId: (state as { cardId?: string }).cardId } };
   }
 }

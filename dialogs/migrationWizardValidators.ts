@@ -60,6 +60,8 @@ const quantityField = z.union([z.number().int().min(0).max(9_999_999), digits(7)
 export interface InputError {
   key: StringKey;
   params?: Readonly<Record<string, string | number>>;
+  /** A second sentence: why the rule is what it is (e.g. the Business cap behind a seat limit). */
+  why?: { key: StringKey; params?: Readonly<Record<string, string | number>> };
 }
 
 export type Answer<T> =
@@ -134,19 +136,46 @@ export function parseUsersChoice(input: UserInput, action: string | undefined, k
   return { kind: 'value', value: { kind: 'selected', userIds: ids } };
 }
 
-/** A whole number of seats within the limits, typed or from the card's number input. */
-export function parseQuantity(input: UserInput, limits: { min: number; max: number }): Answer<number> {
+/** What stands behind a seat range, so a refusal can say why: the users who move, and the plan's cap. */
+export interface SeatRangeFacts {
+  /** The plan's cap is Business's 300 per tenant, pooled with the seats the tenant holds. */
+  pooledCap?: { cap: number; existing: number };
+}
+
+/**
+ * A whole number of seats within the limits, typed or from the card's number input. Anything else is refused
+ * (never clamped) with the allowed range and, given `facts`, why: the seat box never changes a number silently.
+ */
+export function parseQuantity(input: UserInput, limits: { min: number; max: number; facts?: SeatRangeFacts }): Answer<number> {
   const quantity = quantityField.safeParse(input.value ? input.value.quantity : input.text);
   if (quantity.success && quantity.data >= limits.min && quantity.data <= limits.max) return { kind: 'value', value: quantity.data };
-  return invalid('wizQuantityInvalid', { min: limits.min, max: limits.max });
+  const error = invalid('wizQuantityInvalid', { min: limits.min, max: limits.max });
+  if (!limits.facts) return error;
+  const why: InputError['why'] = !quantity.success
+    ? { key: 'wizQuantityWhyNumber' }
+    : quantity.data < limits.min
+      ? { key: 'wizQuantityWhyMin', params: { min: limits.min } }
+      : limits.facts.pooledCap
+        ? { key: 'wizQuantityWhyBusinessCap', params: { ...limits.facts.pooledCap } }
+        : { key: 'wizQuantityWhyLarge', params: { max: limits.max } };
+  return { kind: 'invalid', error: { ...error.error, why } };
 }
 
 const CONFIRM = /^(?:confirm|request|request approval|yes|ja|bestätigen|genehmigung anfordern)$/i;
 
-/** The review's one way forward: Request approval. */
-export function parseReviewChoice(input: UserInput, action: string | undefined): Answer<'confirm'> {
-  if (action === 'confirm' || (action === undefined && CONFIRM.test(input.text.trim()))) return { kind: 'value', value: 'confirm' };
-  return invalid('wizReviewInput');
+/**
+ * The review's one way forward: Request approval. When the seats need a confirmation (`confirmSeats`, far more
+ * seats than users), only the card's ticked "Yes, I want to buy N seats" goes on: typing cannot tick it.
+ */
+export function parseReviewChoice(input: UserInput, action: string | undefined, confirmSeats?: { seats: string }): Answer<'confirm'> {
+  if (!(action === 'confirm' || (action === undefined && CONFIRM.test(input.text.trim())))) return invalid('wizReviewInput');
+  if (confirmSeats && input.value?.confirmSeats !== 'true') return invalid('wizSeatConfirmRequired', { seats: confirmSeats.seats });
+  return { kind: 'value', value: 'confirm' };
+}
+
+/** Any Action.Submit of a wizard card (stamped with its wizard and step), to recognise one clicked after its wizard ended. */
+export function isWizardSubmit(value: unknown): boolean {
+  return cardStampSchema.safeParse(value).success;
 }
 
 function invalid(key: StringKey, params?: Readonly<Record<string, string | number>>): { kind: 'invalid'; error: InputError } {

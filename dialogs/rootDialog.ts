@@ -11,6 +11,7 @@ import {
 import { renderCard } from '../cards/cards';
 import { t, toLocale } from '../cards/i18n';
 import { CommandModule, commandHelp, parseCommand } from './commands';
+import { isWizardSubmit } from './migrationWizardValidators';
 
 export const ROOT_DIALOG = 'root';
 const DISPATCH_WATERFALL = 'root.dispatch';
@@ -33,6 +34,16 @@ export function helpModule(allModules: () => readonly CommandModule[]): CommandM
       return step.endDialog();
     },
   };
+}
+
+/**
+ * A wizard card's button pressed after its wizard ended (request sent, cancelled, dialog state lost): say so
+ * plainly instead of "I did not understand". (The wizard takes its own card's buttons off when it ends; the
+ * message named by an activity's `replyToId` is not trusted enough to be rewritten here.)
+ */
+async function answerEndedWizardButton(step: WaterfallStepContext): Promise<DialogTurnResult> {
+  await step.context.sendActivity(t(toLocale(step.context.activity.locale), 'wizEnded'));
+  return step.endDialog();
 }
 
 /** The conversation's entry point: reads a command and hands it to the module that owns it. */
@@ -61,6 +72,7 @@ export class RootDialog extends ComponentDialog {
     const text = commandTextOf(step.context).trim();
     const command = parseCommand(this.modules, text);
     if (command) return command.module.handle(command.spec.id, command.args, step);
+    if (isWizardSubmit(step.context.activity.value)) return answerEndedWizardButton(step);
     const locale = toLocale(step.context.activity.locale);
     await step.context.sendActivity(t(locale, 'unknownCommand', { text: text.slice(0, 100) }));
     return step.endDialog();

@@ -12,8 +12,10 @@ import {
 import type { ExpiringSubscription } from '../domain/expiring';
 import { isObjectId } from '../domain/ids';
 import type { Person } from '../domain/people';
-import type { MigrationRequest, RequestStatus } from '../domain/request';
+import type { MigrationRequest } from '../domain/request';
 import type { Logger } from '../logging';
+import type { MigrationRun } from '../migration/run';
+import { isMigrating } from '../scan/migrating';
 import { StoreConflictError, type Store, type StoredItem } from '../store/store';
 import { Approvers, isSamePerson } from './approvers';
 import { AuditLog, type AuditEntry } from './audit';
@@ -91,7 +93,6 @@ export type ChangeOutcome =
   | { kind: 'refused'; problem: RefusalProblem; request?: MigrationRequest };
 
 export const MAX_REJECT_REASON_LENGTH = 500;
-const ACTIVE_STATUSES: readonly RequestStatus[] = ['pending', 'approved'];
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** A decision's notifications are retried by this many sweeps before they are given up (the audit row never is). */
@@ -198,16 +199,26 @@ export class ApprovalService {
     const claim = await this.deps.store.get<{ requestId: string }>('meta', claimKey(customerId, subscriptionId));
     if (!claim) return undefined;
     const request = await this.getRequest(claim.value.requestId);
-    return request && ACTIVE_STATUSES.includes(request.status) ? request : undefined;
+    return request && (await this.isActive(request)) ? request : undefined;
+  }
+
+  /** Still holds its subscription: pending, or approved with its run unfinished (services/scan/migrating.ts). */
+  private async isActive(request: MigrationRequest): Promise<boolean> {
+    const run = request.status === 'approved' ? (await this.deps.store.get<Pick<MigrationRun, 'status'>>('runs', request.id))?.value : undefined;
+    return isMigrating(request, run);
   }
 
   /**
-   * Frees the subscription for a new request once the approved request's run was cancelled (the request itself
-   * stays approved in the audit trail).
+   * The approved request's run was cancelled: the cancellation joins the customer's history (who, and what the
+   * run had done) and the subscription is free for a new request (the request itself stays approved).
    */
-  async releaseAfterCancelledRun(requestId: string): Promise<void> {
+  async releaseAfterCancelledRun(requestId: string, actor?: Person, details: Readonly<Record<string, string | number>> = {}): Promise<void> {
     const request = await this.getRequest(requestId);
-    if (request?.status === 'approved') await this.releaseClaim(request);
+    if (request?.status !== 'approved') return;
+    await this.audit
+      .record(this.auditEntry(request, 'cancelled', actor, { ...details }))
+      .catch((error: unknown) => this.deps.logger.warn('Could not write the cancellation to the history', { requestId, error: String(error) }));
+    await this.releaseClaim(request);
   }
 
   /** The customer's audit trail, newest first, and its full length. */
@@ -247,6 +258,7 @@ export class ApprovalService {
       lines: checked.lines.map(toRequestLine),
       usersPreview: checked.moving.slice(0, USERS_PREVIEW_SIZE).map((user) => ({ displayName: user.displayName, userPrincipalName: user.userPrincipalName })),
       ...(checked.monthlyCost ? { monthlyCost: checked.monthlyCost } : {}),
+      ...(checked.usersLeftBehind > 0 ? { usersLeftBehind: checked.usersLeftBehind } : {}),
       requester,
       requesterLocale,
       createdAt: now.toISOString(),
@@ -530,7 +542,7 @@ export class ApprovalService {
     if (!Number.isSafeInteger(draft.quantity) || draft.quantity < limits.min || draft.quantity > limits.max) return 'badQuantity' as const;
     const lines = planLines(plan, moving, draft.quantity);
     const monthlyCost = this.deps.prices?.list.monthlyCost(lines, this.deps.prices.market, this.now());
-    return { plan: toChosenPlan(plan), lines, moving, monthlyCost };
+    return { plan: toChosenPlan(plan), lines, moving, usersLeftBehind: users.length - moving.length, monthlyCost };
   }
 
   /** Makes this request the subscription's active one; returns the id of another active request that holds it. */
@@ -546,7 +558,7 @@ export class ApprovalService {
     if (claim) {
       const holder = await this.getRequest(claim.value.requestId);
       // A claim whose request is no longer active was left by a crash between decision and release: take it over.
-      if (holder && ACTIVE_STATUSES.includes(holder.status)) return holder.id;
+      if (holder && (await this.isActive(holder))) return holder.id;
       try {
         await this.deps.store.replace('meta', key, { requestId: request.id }, claim.version);
         return undefined;

@@ -5,15 +5,19 @@ export {
   ENTERPRISE_SUITES_WITH_TEAMS,
   LARGE_PLAN_SEAT_CAP,
   PLANS,
+  SEAT_CONFIRM_RATIO,
+  SEAT_WARNING_RATIO,
   TEAMS_EEA,
   TEAMS_ENTERPRISE,
   TEAMS_STANDALONE_SKU_IDS,
   findPlan,
   isEeaMarket,
+  licensedUsers,
+  seatSanity,
   skuForUser,
   toChosenPlan,
 } from './plans';
-export type { PlanDefinition, PlanFamily, PlanSku, TeamsVariant, UserKind, VariantReason } from './plans';
+export type { PlanDefinition, PlanFamily, PlanSku, SeatSanity, TeamsVariant, UserKind, VariantReason } from './plans';
 export { customerFacts, educationKindOf, holdsTeamsStandalone, isFrontlineJobTitle } from './facts';
 export type { CustomerFacts, KaizalaUser } from './facts';
 export { isEligible, maxSeatsFor, planFor, recommendPlans, seatsHeld } from './recommend';

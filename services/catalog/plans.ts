@@ -1,4 +1,5 @@
 import type { ChosenPlan } from '../domain/request';
+import type { CustomerFacts } from './facts';
 
 /** The replacement plans Microsoft names for standalone Kaizala Pro, grouped as its procedure groups them. */
 export type PlanFamily = ChosenPlan['family'];
@@ -68,6 +69,42 @@ export const BUSINESS_SEAT_CAP = 300;
  * the wizard only stops obvious typos (an extra zero) here.
  */
 export const LARGE_PLAN_SEAT_CAP = 10_000;
+
+/** Seats above this multiple of the users who move are flagged on the review (spares for joiners are normal). */
+export const SEAT_WARNING_RATIO = 1.5;
+/** Seats above this multiple need an explicit confirmation before approval can be requested (an extra zero…). */
+export const SEAT_CONFIRM_RATIO = 3;
+
+/** How a seat count compares with the users who move and the tenant's size. */
+export interface SeatSanity {
+  level: 'ok' | 'warning' | 'confirm';
+  /** Seats per user who moves (users counted as at least 1). */
+  ratio: number;
+  /** More seats than the tenant has licensed users (when known). */
+  exceedsTenant: boolean;
+}
+
+/**
+ * A warning above SEAT_WARNING_RATIO × the users who move or above the tenant's licensed users, and a required
+ * confirmation above SEAT_CONFIRM_RATIO ×. The quantity itself is never changed: the person decides.
+ */
+export function seatSanity(quantity: number, usersMoving: number, tenantUsers?: number): SeatSanity {
+  const ratio = quantity / Math.max(1, usersMoving);
+  const exceedsTenant = tenantUsers !== undefined && tenantUsers > 0 && quantity > tenantUsers;
+  const level = ratio > SEAT_CONFIRM_RATIO ? 'confirm' : ratio > SEAT_WARNING_RATIO || exceedsTenant ? 'warning' : 'ok';
+  return { level, ratio, exceedsTenant };
+}
+
+/**
+ * The tenant's size as far as licences tell: its Kaizala Pro users and seats, and the seats it holds of any plan we
+ * sell. (Free and trial SKUs with huge counts are left out on purpose: they say nothing about people.)
+ */
+export function licensedUsers(facts: Pick<CustomerFacts, 'kaizalaUsers' | 'seatsBySku'>, kaizalaSeats = 0): number {
+  const held = Object.entries(facts.seatsBySku)
+    .filter(([skuId]) => PLAN_SKU_IDS.has(skuId.toLowerCase()))
+    .map(([, seats]) => seats);
+  return Math.max(facts.kaizalaUsers, kaizalaSeats, ...held);
+}
 
 const any = (skuId: string, skuPartNumber: string, title: string): PlanSku => ({ kind: 'any', skuId, skuPartNumber, title });
 const faculty = (skuId: string, skuPartNumber: string, title: string): PlanSku => ({ kind: 'faculty', skuId, skuPartNumber, title });
@@ -140,6 +177,9 @@ export const PLANS: readonly PlanDefinition[] = [
 ];
 
 const BY_ID = new Map(PLANS.map((plan) => [plan.planId, plan]));
+const PLAN_SKU_IDS: ReadonlySet<string> = new Set(
+  PLANS.flatMap((plan) => [...plan.skus, ...Object.values(plan.withoutTeams ?? {})].map((sku) => sku.skuId.toLowerCase())),
+);
 
 export function findPlan(planId: string): PlanDefinition | undefined {
   return BY_ID.get(planId);

@@ -55,6 +55,11 @@ export interface MigrationRequest {
   lines?: RequestLine[];
   /** The first users by name (at most 20), so cards can say whom the request moves without reading Graph. */
   usersPreview?: { displayName: string; userPrincipalName: string }[];
+  /**
+   * Kaizala Pro holders the request leaves behind (a partial migration), counted when it was made. Then the old
+   * subscription is never suspended: it stays active for them until its end date. Absent = everyone moves.
+   */
+  usersLeftBehind?: number;
   /** Monthly cost of the purchase per the price list when the request was made; absent without a price. */
   monthlyCost?: { amount: number; currency: string };
   requester: Person;

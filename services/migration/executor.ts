@@ -15,7 +15,7 @@ import { createLicenseDirectory } from './licenseDirectory';
 import { toProgressView, toSummaryView, type RunNotifier } from './notifier';
 import type { ProgressReporter } from './progressReporter';
 import type { Pacer } from '../http/pacing/pacer';
-import { isDeadlineAtRisk, type KaizalaOutcome, type MigrationRun, type ParkCode, type RunStep } from './run';
+import { isDeadlineAtRisk, type KaizalaOutcome, type MigrationRun, type ParkCode, type RunStep, type RunWait } from './run';
 import { ParkRun, RunContext, describeError, type StepResult } from './runContext';
 import { FencedOutError, type RunRepository } from './runRepository';
 import { backoffMs, type MigrationSettings } from './settings';
@@ -143,19 +143,25 @@ export class RunExecutor {
       else if (ctx.run.transientFailures > 0 && (result.kind === 'next' || result.kind === 'wait')) {
         await ctx.save((latest) => ({ ...latest, transientFailures: 0 }));
       }
+      // The card stops saying "waiting" once the step moved on (a new wait below replaces it instead).
+      if (result.kind !== 'wait' && ctx.run.waiting) await ctx.save((latest) => ({ ...latest, waiting: undefined }));
       switch (result.kind) {
         case 'next':
           if (result.step !== ctx.run.step) await ctx.save((latest) => ({ ...latest, step: result.step }), true);
           break;
-        case 'wait':
+        case 'wait': {
+          const waiting = waitOf(result, this.deps.now());
           if (result.ms <= this.deps.settings.inlineWaitMaxMs) {
             ctx.logger.debug('Migration run waits', { runId: run.id, step: run.step, ms: result.ms, reason: result.reason });
+            // Not forced: the progress card shows the wait within its usual throttle.
+            await ctx.save((latest) => ({ ...latest, waiting }));
             await ctx.sleep(result.ms);
             break;
           }
-          await ctx.save((latest) => ({ ...latest, wakeAt: new Date(this.deps.now() + result.ms).toISOString() }), true);
+          await ctx.save((latest) => ({ ...latest, waiting, wakeAt: waiting.until }), true);
           ctx.logger.info('Migration run sleeps', { runId: run.id, step: run.step, until: ctx.run.wakeAt, reason: result.reason });
           return;
+        }
         case 'park':
           await this.park(ctx, result.code, result.detail);
           return;
@@ -177,7 +183,12 @@ export class RunExecutor {
       return { kind: 'park', code: retry.park.code, detail: `${retry.park.detail} (${failures - 1} retries; last: ${retry.reason})` };
     }
     ctx.logger.warn('Migration step will be retried', { runId: saved.id, step: saved.step, failures, reason: retry.reason });
-    return { kind: 'wait', ms: backoffMs(this.deps.settings, failures), reason: retry.reason };
+    return {
+      kind: 'wait',
+      ms: backoffMs(this.deps.settings, failures),
+      reason: retry.reason,
+      retry: { attempt: failures, of: this.deps.settings.maxTransientFailures, cause: retry.cause },
+    };
   }
 
   /** Maps a step's error to what happens next; rethrows what means "stop now" (lease lost, shutdown, store down). */
@@ -190,7 +201,12 @@ export class RunExecutor {
     }
     const transient = (isApiError(error) && error.retryable) || (isTokenAcquisitionError(error) && error.retryable);
     if (transient) {
-      return { kind: 'retry', reason: describeError(error), park: { code: 'transientFailures', detail: `the ${ctx.run.step} step kept failing` } };
+      return {
+        kind: 'retry',
+        reason: describeError(error),
+        park: { code: 'transientFailures', detail: `the ${ctx.run.step} step kept failing` },
+        cause: isApiError(error) ? { service: error.service, status: error.status } : undefined,
+      };
     }
     if (isApiError(error)) return { kind: 'park', code: 'rejected', detail: describeError(error) };
     // A bug or an answer we cannot read: retrying on every tick would only repeat it. (If the store itself is
@@ -243,4 +259,14 @@ export class RunExecutor {
       ctx.logger.warn('Could not send the deadline warning', { runId: saved.id, error });
     }
   }
+}
+
+/** What the progress card says while the run waits: the reason, the retry count, the time of the next attempt. */
+function waitOf(result: Extract<StepResult, { kind: 'wait' }>, nowMs: number): RunWait {
+  return {
+    kind: result.retry ? 'retry' : 'poll',
+    reason: result.reason,
+    ...(result.retry ? { attempt: result.retry.attempt, of: result.retry.of, ...(result.retry.cause ? { cause: result.retry.cause } : {}) } : {}),
+    until: new Date(nowMs + result.ms).toISOString(),
+  };
 }

@@ -16,6 +16,7 @@ export type {
   RunLine,
   RunStatus,
   RunStep,
+  RunWait,
   UserProblemCode,
   UserProgress,
 } from './run';

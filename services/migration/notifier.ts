@@ -15,6 +15,7 @@ import {
   type ProgressMessageRef,
   type RunStatus,
   type RunStep,
+  type RunWait,
   type UserProblemCode,
 } from './run';
 
@@ -27,8 +28,11 @@ export interface RunUserProblemView {
 
 /** What was bought, so a Cancel button can say it plainly. */
 export interface RunPurchaseView {
-  /** bought: an order exists · maybe: a checkout may have landed · none: nothing was bought. */
-  state: 'bought' | 'maybe' | 'none';
+  /**
+   * bought: an order exists · maybe: a checkout may have landed · none: nothing was bought · orderCancelled:
+   * Partner Center cancelled the order, so nothing was bought either (`orderIds` names the cancelled order).
+   */
+  state: 'bought' | 'maybe' | 'none' | 'orderCancelled';
   orderIds: string[];
   cartId?: string;
   /** What was (or is to be) bought, line by line. */
@@ -57,6 +61,10 @@ export interface RunProgressView {
   /** At most 10, failed users first. */
   problems: RunUserProblemView[];
   outcome?: KaizalaOutcome;
+  /** A partial migration: Kaizala Pro holders left behind, who keep it until `commitmentEndDate` (never suspended). */
+  usersLeftBehind: number;
+  /** While the run backs off or polls: why, and when it tries again. */
+  waiting?: RunWait;
   actions: { retry: boolean; retryViaPartnerCenter: boolean; cancel: boolean };
 }
 
@@ -89,12 +97,7 @@ const MAX_PROBLEMS = 10;
 
 export function toProgressView(run: MigrationRun, nowMs: number, deadlineMarginDays: number): RunProgressView {
   const since = Date.parse(run.startedAt ?? run.createdAt);
-  const purchase: RunPurchaseView = {
-    state: hasPurchased(run) ? 'bought' : mayHavePurchased(run) ? 'maybe' : 'none',
-    orderIds: run.purchase.orderIds ?? [],
-    cartId: run.purchase.cartId,
-    lines: run.lines.map((line) => ({ title: line.title, quantity: line.quantity })),
-  };
+  const purchase = purchaseView(run);
   const parked = run.status === 'parked' ? run.parked : undefined;
   const problems = run.users
     .filter((user) => user.problem)
@@ -126,11 +129,27 @@ export function toProgressView(run: MigrationRun, nowMs: number, deadlineMarginD
     parked: parked && { code: parked.code, detail: parked.detail, step: parked.step },
     problems,
     outcome: run.outcome,
+    usersLeftBehind: run.usersLeftBehind ?? 0,
+    ...(run.status === 'running' && run.waiting ? { waiting: run.waiting } : {}),
     actions: {
       retry: run.status === 'parked',
       retryViaPartnerCenter: run.status === 'parked' && run.licensePath === 'graph' && isLicenseStep(run.step),
       cancel: run.status === 'parked' || run.status === 'queued',
     },
+  };
+}
+
+/**
+ * The one place that decides what a run's cards say about money, from the run's facts: an order that Partner
+ * Center cancelled (the run parked on it, and stays so after Cancel) bought nothing, whatever ids were recorded.
+ */
+export function purchaseView(run: MigrationRun): RunPurchaseView {
+  const orderCancelled = run.parked?.code === 'orderFailed' && hasPurchased(run);
+  return {
+    state: orderCancelled ? 'orderCancelled' : hasPurchased(run) ? 'bought' : mayHavePurchased(run) ? 'maybe' : 'none',
+    orderIds: run.purchase.orderIds ?? [],
+    cartId: run.purchase.cartId,
+    lines: run.lines.map((line) => ({ title: line.title, quantity: line.quantity })),
   };
 }
 

@@ -90,7 +90,22 @@ export interface PurchaseState {
   abandonedCarts: Array<{ cartId: string; reason: string }>;
 }
 
-export type KaizalaOutcome = 'suspended' | 'alreadySuspended' | 'termEnded';
+/** `kept`: a partial migration never suspends: Kaizala Pro stays active for the users left behind until it ends. */
+export type KaizalaOutcome = 'suspended' | 'alreadySuspended' | 'termEnded' | 'kept';
+
+/** Why the run sleeps until `until`: a transient failure being retried, or a poll (provisioning, a landing order). */
+export interface RunWait {
+  kind: 'retry' | 'poll';
+  /** Plain text facts as logged (English); the bot words the card from the fields below when it can. */
+  reason: string;
+  /** What failed, when known (retries). */
+  cause?: { service?: 'graph' | 'partnerCenter'; status?: number; users?: number };
+  /** Retries only: this is retry `attempt` of at most `of` before the run parks. */
+  attempt?: number;
+  of?: number;
+  /** When the next attempt is due. */
+  until: string;
+}
 
 export interface ParkedState {
   code: ParkCode;
@@ -137,7 +152,11 @@ export interface MigrationRun {
   /** The attempt whose fresh verification allows the suspension; a new attempt verifies again. */
   verifiedInAttempt?: number;
   suspendRequestId?: string;
+  /** From the request: Kaizala Pro holders left behind (a partial migration); > 0 = never suspend, outcome `kept`. */
+  usersLeftBehind?: number;
   outcome?: KaizalaOutcome;
+  /** Set while the run backs off or polls, cleared by the next step result: shown on the progress card. */
+  waiting?: RunWait;
   parked?: ParkedState;
   /** Fencing token of the lease tenure that last wrote this run; a lower token may no longer write. */
   fence: number;
@@ -185,6 +204,7 @@ export function newRun(request: MigrationRequest, licensePath: LicensePath, nowI
     licensePath,
     users: [...new Set(lines.flatMap((line) => line.userIds))].map((id) => ({ id, state: 'pending', attempts: 0 })),
     purchase: { abandonedCarts: [] },
+    ...(request.usersLeftBehind ? { usersLeftBehind: request.usersLeftBehind } : {}),
     verifyRounds: 0,
     fence: 0,
     attempt: 0,
@@ -192,6 +212,11 @@ export function newRun(request: MigrationRequest, licensePath: LicensePath, nowI
     createdAt: nowIso,
     updatedAt: nowIso,
   };
+}
+
+/** A partial migration: users holding Kaizala Pro stay behind, so the subscription must stay active. */
+export function keepsKaizala(run: Pick<MigrationRun, 'usersLeftBehind'>): boolean {
+  return (run.usersLeftBehind ?? 0) > 0;
 }
 
 export function isFinished(run: MigrationRun): boolean {

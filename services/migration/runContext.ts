@@ -7,7 +7,7 @@ import type { CatalogResolver } from './catalogResolver';
 import type { LeaseKeeper } from './leaseKeeper';
 import type { LicenseDirectory } from './licenseDirectory';
 import type { Pacer } from '../http/pacing/pacer';
-import type { KaizalaOutcome, MigrationRun, ParkCode, RunStep } from './run';
+import type { KaizalaOutcome, MigrationRun, ParkCode, RunStep, RunWait } from './run';
 import type { RunMutation, RunRepository } from './runRepository';
 import type { MigrationSettings } from './settings';
 
@@ -18,8 +18,8 @@ import type { MigrationSettings } from './settings';
  */
 export type StepResult =
   | { kind: 'next'; step: RunStep }
-  | { kind: 'wait'; ms: number; reason: string }
-  | { kind: 'retry'; reason: string; park: { code: ParkCode; detail: string } }
+  | { kind: 'wait'; ms: number; reason: string; retry?: { attempt: number; of: number; cause?: RunWait['cause'] } }
+  | { kind: 'retry'; reason: string; park: { code: ParkCode; detail: string }; cause?: RunWait['cause'] }
   | { kind: 'complete'; outcome: KaizalaOutcome };
 
 /** Thrown anywhere inside a step: the run parks with this reason and waits for Retry (or Cancel). */

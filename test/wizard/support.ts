@@ -1,6 +1,6 @@
 import { ConversationRecorder } from '../../bot/proactive/conversationRecorder';
 import { ConversationReferences } from '../../bot/proactive/conversationReferences';
-import { Activity, ConversationState, InvokeResponse, TestAdapter } from 'botbuilder';
+import { Activity, ConversationState, InvokeResponse, ResourceResponse, TestAdapter, TurnContext } from 'botbuilder';
 import { StoreBackedStorage } from '../../bot/storeBackedStorage';
 import { createApprovalHandlers } from '../../bot/approvalHandlers';
 import { KaizalaBot } from '../../bot/teamsBot';
@@ -182,8 +182,18 @@ export function approvalWorld(store: Store, options: { approvers?: string[]; pri
   return { store, directory, notifier, background, approvals, now };
 }
 
+/** A TestAdapter that also keeps the messages the bot updates in place (the wizard replaces its one card). */
+export class RecordingAdapter extends TestAdapter {
+  readonly updates: Partial<Activity>[] = [];
+
+  async updateActivity(context: TurnContext, activity: Partial<Activity>): Promise<ResourceResponse | void> {
+    this.updates.push(activity);
+    return super.updateActivity(context, activity);
+  }
+}
+
 /** The real bot (thin handler, root dialog, our two command modules) over the store, driven by a TestAdapter. */
-export function wizardBot(world: WizardWorld, pricing?: Pricing): TestAdapter {
+export function wizardBot(world: WizardWorld, pricing?: Pricing): RecordingAdapter {
   const wizard = migrationWizardModule({
     subscriptions: new KaizalaSubscriptions(world.store),
     directory: world.directory,
@@ -202,7 +212,7 @@ export function wizardBot(world: WizardWorld, pricing?: Pricing): TestAdapter {
     localMode: true,
     allowedTenantIds: [],
   });
-  return new TestAdapter((context) => bot.run(context));
+  return new RecordingAdapter((context) => bot.run(context));
 }
 
 /** Every TextBlock text, fact, choice and button title of a card, to assert on what a person reads. */
@@ -240,8 +250,11 @@ export class Conversation {
   async say(turn: UserTurn): Promise<string> {
     const activity: Partial<Activity> = { ...this.envelope(), type: 'message', ...this.toActivity(turn) };
     this.adapter.activeQueue.length = 0;
+    const updates = this.adapter instanceof RecordingAdapter ? this.adapter.updates : [];
+    updates.length = 0;
     await this.adapter.processActivity(activity);
-    const replies = this.adapter.activeQueue.splice(0);
+    // Updated cards count as replies: they are what the person now sees (and the last one has the live buttons).
+    const replies = [...this.adapter.activeQueue.splice(0), ...updates.splice(0)];
     const texts: string[] = [];
     for (const reply of replies) {
       if (reply.text) texts.push(reply.text);

@@ -31,6 +31,7 @@ export async function moveLicensesStep(ctx: RunContext): Promise<StepResult> {
       kind: 'retry',
       reason: `${retryLater.length} users hit transient errors`,
       park: { code: 'usersNeedAttention', detail: `${summary}; ${retryLater.length} kept failing transiently` },
+      cause: { service: ctx.clients.licenses.path, users: retryLater.length },
     };
   }
   if (failed.length > 0) throw new ParkRun('usersNeedAttention', `${summary}; everyone else moved, Kaizala stays active`);

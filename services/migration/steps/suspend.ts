@@ -1,12 +1,12 @@
 /**
  * Step 5: suspend the Kaizala Pro subscription — never before a verification of this same attempt passed, and
  * only after a fresh re-verification right before the call. After the term has ended there is nothing to
- * suspend: the run reports that instead.
+ * suspend: the run reports that instead. A partial migration (users left behind) completes here without suspending.
  */
 import { randomUUID } from 'node:crypto';
 import { hasErrorCode } from '../../http/errors';
 import { POLL_TIMED_OUT_CODE } from '../../partnerCenter/partnerCenterClient';
-import { termEndMs } from '../run';
+import { keepsKaizala, termEndMs } from '../run';
 import { ParkRun, describeError, type RunContext, type StepResult } from '../runContext';
 import { inspectKaizala, isClear } from './verify';
 
@@ -14,6 +14,8 @@ export async function suspendStep(ctx: RunContext): Promise<StepResult> {
   const run = ctx.run;
   const pc = ctx.clients.partnerCenter;
   if (run.verifiedInAttempt !== ctx.attempt) return { kind: 'next', step: 'verify' };
+  // A partial migration promised the users left behind their Kaizala Pro until it ends: never suspended.
+  if (keepsKaizala(run)) return { kind: 'complete', outcome: 'kept' };
   if (ctx.now() > termEndMs(run.commitmentEndDate)) return { kind: 'complete', outcome: 'termEnded' };
 
   const subscription = await pc.getSubscription(run.customerId, run.kaizalaSubscriptionId);
