@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { manageable } from '../sandbox/gdap';
 import type { CustomerAccess } from '../sandbox/model';
-import type { MigrationRequest } from '../services/domain/request';
+import { TEAMS_EEA, TEAMS_STANDALONE_SKU_IDS, findPlan, isEeaMarket, toChosenPlan, type PlanDefinition } from '../services/catalog';
+import type { ChosenPlan, MigrationRequest, RequestLine } from '../services/domain/request';
 import type { MigrationRun } from '../services/migration';
 import { openSqliteStore, type Store } from '../services/store';
 import { evaluateChaos, type ChaosRequest, type ChaosVerdict, type LedgerRecord, type SandboxCustomerState } from './chaosInvariants';
@@ -53,8 +54,6 @@ export interface ChaosReport extends ChaosVerdict {
 }
 
 const KAIZALA_SKU = '00000000-0000-4000-8000-00000000c0de';
-const BUSINESS_BASIC = { planId: 'O365_BUSINESS_ESSENTIALS', title: 'Microsoft 365 Business Basic', skuId: '3b555118-da6a-4418-894f-7df1e2096870', family: 'business' as const };
-const OFFICE_E1 = { planId: 'STANDARDPACK', title: 'Office 365 E1', skuId: '18181a46-0d4e-45cd-891e-60aabd171b4e', family: 'enterprise' as const };
 const REQUEST_ID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /** Short waits so a run takes seconds, not the real minutes. */
@@ -82,7 +81,7 @@ function faultKnobs(seed: number): Record<string, unknown> {
 }
 
 interface SandboxState extends SandboxCustomerState {
-  customer: { id: string; companyName: string; profile: string; access: CustomerAccess };
+  customer: { id: string; companyName: string; country: string; profile: string; access: CustomerAccess };
   subscriptions: Array<{ id: string; status: string; commitmentEndDate: string; sandbox: { skuId: string } }>;
   users: Array<{ id: string; userPrincipalName: string; usageLocation: string | null; licenses: Array<{ skuId: string; groupId: string | null }> }>;
 }
@@ -146,11 +145,30 @@ async function pickCustomers(admin: SandboxAdmin, count: number, maxUsers: numbe
   return eligible.slice(0, count);
 }
 
+/**
+ * The request the wizard would make for every Kaizala Pro holder: Business Basic for up to 100 holders (unless the
+ * tenant has it already), else Office 365 E1 — in the EEA and Switzerland the E1 EEA "(no Teams)" suite plus Teams
+ * EEA for those without a Teams standalone, two lines in one purchase, as Microsoft sells it there.
+ */
 function requestFor(state: SandboxState, random: () => number): { request: MigrationRequest; chaos: ChaosRequest } {
   const kaizala = state.subscriptions.find((subscription) => subscription.sandbox.skuId === KAIZALA_SKU) as SandboxState['subscriptions'][number];
-  const holders = state.users.filter((user) => user.licenses.some((license) => license.skuId === KAIZALA_SKU)).map((user) => user.id);
-  const hasBusinessBasic = state.subscriptions.some((subscription) => subscription.sandbox.skuId === BUSINESS_BASIC.skuId);
-  const plan = holders.length <= 100 && !hasBusinessBasic ? BUSINESS_BASIC : OFFICE_E1;
+  const holders = state.users.filter((user) => user.licenses.some((license) => license.skuId === KAIZALA_SKU));
+  const holderIds = holders.map((user) => user.id);
+  const businessBasic = requirePlan('business-basic');
+  const e1 = requirePlan('o365-e1');
+  const hasBusinessBasic = state.subscriptions.some((subscription) => subscription.sandbox.skuId === businessBasic.skus[0].skuId);
+  const eeaSuite = e1.withoutTeams?.eeaNoTeams;
+  let plan: ChosenPlan;
+  let lines: RequestLine[] | undefined;
+  if (holders.length <= 100 && !hasBusinessBasic) plan = toChosenPlan(businessBasic);
+  else if (isEeaMarket(state.customer.country) && eeaSuite) {
+    plan = { ...toChosenPlan(e1), title: eeaSuite.title, skuId: eeaSuite.skuId };
+    const needTeams = holders.filter((user) => !user.licenses.some((license) => TEAMS_STANDALONE_SKU_IDS.has(license.skuId))).map((user) => user.id);
+    lines = [
+      { skuId: eeaSuite.skuId, skuPartNumber: eeaSuite.skuPartNumber, title: eeaSuite.title, quantity: holderIds.length, userIds: holderIds },
+      ...(needTeams.length > 0 ? [{ skuId: TEAMS_EEA.skuId, skuPartNumber: TEAMS_EEA.skuPartNumber, title: TEAMS_EEA.title, quantity: needTeams.length, userIds: needTeams }] : []),
+    ];
+  } else plan = toChosenPlan(e1);
   let id = 'MR-';
   for (let index = 0; index < 10; index++) id += REQUEST_ID_ALPHABET[Math.floor(random() * REQUEST_ID_ALPHABET.length)];
   const now = new Date();
@@ -165,25 +183,34 @@ function requestFor(state: SandboxState, random: () => number): { request: Migra
     kaizalaSkuId: KAIZALA_SKU,
     commitmentEndDate: kaizala.commitmentEndDate,
     plan,
-    quantity: holders.length,
-    userIds: holders,
+    quantity: holderIds.length,
+    userIds: holderIds,
+    ...(lines ? { lines } : {}),
     requester: { aadObjectId: randomUUID(), name: 'Chaos requester' },
     requesterLocale: 'en',
     createdAt: new Date(now.getTime() - 60_000).toISOString(),
     expiresAt: new Date(now.getTime() + 7 * 86_400_000).toISOString(),
   };
+  const targets: Record<string, string[]> = Object.fromEntries(holderIds.map((userId) => [userId, lines ? [] : [plan.skuId]]));
+  for (const line of lines ?? []) for (const userId of line.userIds) targets[userId].push(line.skuId);
   const chaos: ChaosRequest = {
     requestId: id,
     customerId: state.customer.id,
     customerName: state.customer.companyName,
     kaizalaSubscriptionId: kaizala.id,
     kaizalaSkuId: KAIZALA_SKU,
-    targets: Object.fromEntries(holders.map((userId) => [userId, plan.skuId])),
+    targets,
     initialLicenses: Object.fromEntries(state.users.map((user) => [user.id, user.licenses.map((license) => license.skuId)])),
     initialOrderIds: state.orders.map((order) => order.id),
     leftBehind: [],
   };
   return { request, chaos };
+}
+
+function requirePlan(planId: string): PlanDefinition {
+  const plan = findPlan(planId);
+  if (!plan) throw new Error(`the catalog has no plan ${planId}`);
+  return plan;
 }
 
 /** Writes the requests as the approvals flow leaves them: inserted pending, then approved with compare-and-set. */

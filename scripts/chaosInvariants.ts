@@ -34,8 +34,8 @@ export interface ChaosRequest {
   customerName: string;
   kaizalaSubscriptionId: string;
   kaizalaSkuId: string;
-  /** userId → the skuId the user must end up with. */
-  targets: Record<string, string>;
+  /** userId → the skuIds the user must end up with (a suite, and a Teams standalone bought with a suite without Teams). */
+  targets: Record<string, string[]>;
   /** userId → skuIds held when the harness started (every user of the customer, read from the sandbox). */
   initialLicenses: Record<string, string[]>;
   /** The customer's orders when the harness started: any other order in the end state was bought by the run. */
@@ -134,6 +134,10 @@ export function evaluateChaos(evidence: ChaosEvidence): ChaosVerdict {
   return { invariants, violations, ok: violations.length === 0 };
 }
 
+function lowerTargets(request: ChaosRequest): Map<string, string[]> {
+  return new Map(Object.entries(request.targets).map(([userId, skus]) => [userId, skus.map((sku) => sku.toLowerCase())]));
+}
+
 /** What becomes of the Kaizala Pro subscription: suspended once everyone moved, kept active while users stay behind. */
 function promisedOutcome(request: ChaosRequest): 'suspended' | 'kept' {
   return request.leftBehind.length > 0 ? 'kept' : 'suspended';
@@ -157,7 +161,9 @@ function evaluateLedger(requests: ChaosRequest[], ledger: LedgerRecord[], violat
 
     const held = new Map(Object.entries(request.initialLicenses).map(([userId, skus]) => [userId, new Set(skus.map((sku) => sku.toLowerCase()))]));
     const kaizala = request.kaizalaSkuId.toLowerCase();
-    const isMoved = (userId: string, skus: ReadonlySet<string>) => skus.has(request.targets[userId].toLowerCase()) && !skus.has(kaizala);
+    const targets = lowerTargets(request);
+    const holdsAll = (userId: string, skus: ReadonlySet<string>) => targets.get(userId)?.every((sku) => skus.has(sku)) ?? false;
+    const isMoved = (userId: string, skus: ReadonlySet<string>) => holdsAll(userId, skus) && !skus.has(kaizala);
     const stranded = new Set<string>();
 
     for (const entry of entries) {
@@ -173,7 +179,7 @@ function evaluateLedger(requests: ChaosRequest[], ledger: LedgerRecord[], violat
             duplicates++;
             violation('duplicateLicenseCallsThatChangedState', `${request.customerName}: ledger #${entry.seq} changed the licenses of ${licenses.userPrincipalName}, who was already moved`);
           }
-          if (!after.has(kaizala) && !after.has(request.targets[licenses.userId].toLowerCase()) && !stranded.has(licenses.userId)) {
+          if (!after.has(kaizala) && !holdsAll(licenses.userId, after) && !stranded.has(licenses.userId)) {
             stranded.add(licenses.userId);
             violation('usersWithoutLicense', `${request.customerName}: ${licenses.userPrincipalName} held no license after ledger #${entry.seq}`);
           }
@@ -228,7 +234,8 @@ function evaluateEndState(
     const orders = state.orders.filter((order) => !known.has(order.id));
     counts.newOrdersPerRequest[request.requestId] = orders.length;
     const seatsWanted = new Map<string, number>();
-    for (const skuId of Object.values(request.targets)) seatsWanted.set(skuId.toLowerCase(), (seatsWanted.get(skuId.toLowerCase()) ?? 0) + 1);
+    const targets = lowerTargets(request);
+    for (const skuId of [...targets.values()].flat()) seatsWanted.set(skuId, (seatsWanted.get(skuId) ?? 0) + 1);
     if (orders.length !== 1) {
       violation('newOrdersPerRequest', `${name}: the sandbox holds ${orders.length} new orders for request ${request.requestId} (${orders.map((order) => `${order.id} ${order.status}`).join(', ') || 'none'})`);
       found.push(`the sandbox holds ${orders.length} new orders`);
@@ -245,9 +252,10 @@ function evaluateEndState(
     const initial = new Map(Object.entries(request.initialLicenses).map(([userId, skus]) => [userId, new Set(skus.map((sku) => sku.toLowerCase()))]));
     const users = new Map(state.users.map((user) => [user.id, { upn: user.userPrincipalName, skus: new Set(user.licenses.map((license) => license.skuId.toLowerCase())) }]));
     let notMoved = 0;
-    for (const [userId, target] of Object.entries(request.targets)) {
+    for (const [userId, wanted] of targets) {
       const user = users.get(userId);
-      const problem = !user ? 'no longer exists' : !user.skus.has(target.toLowerCase()) ? 'lacks the new plan' : user.skus.has(kaizala) ? 'still holds Kaizala Pro' : undefined;
+      const lacking = user ? wanted.filter((sku) => !user.skus.has(sku)) : [];
+      const problem = !user ? 'no longer exists' : lacking.length > 0 ? `lacks the new plan (${lacking.join(', ')})` : user.skus.has(kaizala) ? 'still holds Kaizala Pro' : undefined;
       if (!problem) continue;
       notMoved++;
       violation('usersNotMoved', `${name}: ${user?.upn ?? userId} ${problem}`);

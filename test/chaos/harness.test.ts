@@ -21,7 +21,7 @@ const request: ChaosRequest = {
   customerName: 'Contoso',
   kaizalaSubscriptionId: 'kaizala-sub',
   kaizalaSkuId: KAIZALA,
-  targets: { u1: PLAN, u2: PLAN },
+  targets: { u1: [PLAN], u2: [PLAN] },
   initialLicenses: { u1: [KAIZALA], u2: [KAIZALA], u3: [OTHER] },
   initialOrderIds: ['old-order'],
   leftBehind: [],
@@ -126,11 +126,26 @@ describe('the chaos verdict', () => {
     expect(verdict.invariants).toMatchObject({ usersNotMoved: 2, finishedRunsContradicted: 1, runsNotFinished: 0 });
     expect(verdict.violations).toEqual(
       expect.arrayContaining([
-        'usersNotMoved: Contoso: u1@contoso lacks the new plan',
+        `usersNotMoved: Contoso: u1@contoso lacks the new plan (${PLAN})`,
         'usersNotMoved: Contoso: u2@contoso still holds Kaizala Pro',
         'finishedRunsContradicted: Contoso: run MR-AAAAAAAAAA is completed in the store, but 2 of its 2 users are not moved',
       ]),
     );
+  });
+
+  test('with a suite without Teams and a Teams standalone, a user holding only the suite is not moved', () => {
+    const TEAMS = '7e74bd05-2c47-404e-829a-ba95c66fe8e5';
+    const twoLines: ChaosRequest = { ...request, targets: { u1: [PLAN, TEAMS], u2: [PLAN] } };
+    const verdict = evaluateChaos({
+      requests: [twoLines],
+      ledger: [order(), licenses('u1', [KAIZALA], [PLAN]), licenses('u2', [KAIZALA], [PLAN]), suspension(0)],
+      endStates: endState({ kaizala: 'suspended', newOrders: [{ status: 'completed', quantity: 2 }], users: { u1: [PLAN], u2: [PLAN], u3: [OTHER] } }),
+      runs: completed,
+    });
+    expect(verdict.invariants).toMatchObject({ suspensionsBeforeAllMoved: 1, usersNotMoved: 1, finishedRunsContradicted: 1 });
+    expect(verdict.violations).toContain(`usersNotMoved: Contoso: u1@contoso lacks the new plan (${TEAMS})`);
+    // The order had no Teams line either.
+    expect(verdict.violations).toContain(`newOrdersPerRequest: Contoso: order new-0 of request MR-AAAAAAAAAA lacks seats of ${TEAMS}`);
   });
 
   test('a Kaizala subscription left active after a full migration is named, and so is the run claiming it suspended', () => {
@@ -164,7 +179,7 @@ describe('the chaos verdict', () => {
   });
 
   test('users outside the request must keep their licenses; users left behind keep Kaizala Pro and so does its subscription', () => {
-    const partial: ChaosRequest = { ...request, targets: { u1: PLAN }, leftBehind: ['u2'] };
+    const partial: ChaosRequest = { ...request, targets: { u1: [PLAN] }, leftBehind: ['u2'] };
     const kept: ChaosRunState[] = [{ id: request.requestId, status: 'completed', step: 'completed', outcome: 'kept' }];
     const good = evaluateChaos({
       requests: [partial],
