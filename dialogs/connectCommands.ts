@@ -64,18 +64,17 @@ export async function beginSignIn(deps: SignInDeps, actor: Person, reference: Pa
     return { kind: 'failed', text: t(locale, 'connStartFailed', { reason, reference: errorReference }) };
   }
   if (started.kind === 'notAdmin') return { kind: 'refused', text: t(locale, 'connNotAdmin') };
-  const { done } = started;
-  deps.background.run('partner sign-in confirmation', async () => {
-    let text: string;
-    try {
-      text = signInOutcomeText(await done, locale);
-    } catch (error) {
+  const confirm = (text: string) => deps.background.run('partner sign-in confirmation', () => deps.notifier.send(reference, text));
+  // The admin may take the code's whole lifetime (about 15 minutes): that wait holds nothing up, not even shutdown.
+  // Only the confirmation, once there is one, is background work. Neither handler throws.
+  void started.done.then(
+    (status) => confirm(signInOutcomeText(status, locale)),
+    (error: unknown) => {
       const reason = error instanceof Error ? error.message : String(error);
       deps.logger.warn('Partner Center sign-in did not complete', { error: reason });
-      text = t(locale, 'connNotCompleted', { reason });
-    }
-    await deps.notifier.send(reference, text);
-  });
+      confirm(t(locale, 'connNotCompleted', { reason }));
+    },
+  );
   return { kind: 'card', card: challengeCardData(started.challenge, locale, now()) };
 }
 

@@ -19,7 +19,7 @@ describe('connect partner center', () => {
     expect(w.notifier.sent).toEqual([]);
 
     w.connection.signIns[0].finish(connectedStatus(0));
-    await w.background.idle();
+    await w.settle();
     expect(w.notifier.sent).toEqual([{ conversationId: `a:personal-${ALEX.id}`, text: 'Connected to Partner Center as **pc.admin@partner.example**, MFA ✓.' }]);
   });
 
@@ -27,7 +27,7 @@ describe('connect partner center', () => {
     const w = connectWorld(ADMINS);
     await new Conversation(w.adapter).say('connect partner center');
     w.connection.signIns[0].finish(connectedStatus(0, { mfa: false }));
-    await w.background.idle();
+    await w.settle();
     expect(w.notifier.sent.map((s) => s.text)).toEqual([expect.stringContaining('but **without MFA** ✗')]);
   });
 
@@ -38,7 +38,7 @@ describe('connect partner center', () => {
     w.connection.signIns[0].finish({ state: 'notConnected', mfa: false, lastFailure: { at: T0, reason: 'AADSTS70016 authorization_pending expired' } });
     await alex.say('connect partner center');
     w.connection.signIns[1].fail(new Error('expired_token: the device code expired'));
-    await w.background.idle();
+    await w.settle();
     expect(w.notifier.sent.map((s) => s.text)).toEqual([
       'The Partner Center sign-in did not complete: AADSTS70016 authorization_pending expired. Type **connect partner center** for a new code.',
       'The Partner Center sign-in did not complete: expired_token: the device code expired. Type **connect partner center** for a new code.',
@@ -68,7 +68,7 @@ describe('connect partner center', () => {
     expect(reply).toContain('Bei Partner Center anmelden');
     expect(reply).toContain('Anmeldeseite öffnen');
     w.connection.signIns[0].finish(connectedStatus(0));
-    await w.background.idle();
+    await w.settle();
     expect(w.notifier.sent.map((s) => s.text)).toEqual(['Mit Partner Center verbunden als **pc.admin@partner.example**, MFA ✓.']);
     expect(await new Conversation(w.adapter, MEGAN, 'de-DE').say('partner center verbinden')).toContain('Einstellung **ADMINS**');
   });
@@ -134,7 +134,7 @@ describe('Reconnect', () => {
     expect(cardText(body.value)).toContain('CODE-111');
     expect(w.connection.signIns).toHaveLength(1);
     w.connection.signIns[0].finish(connectedStatus(0));
-    await w.background.idle();
+    await w.settle();
     expect(w.notifier.sent).toEqual([{ conversationId: `a:personal-${ALEX.id}`, text: expect.stringContaining('MFA ✓') }]);
   });
 

@@ -104,6 +104,8 @@ export interface ConnectWorld {
   background: BackgroundWork;
   deps: SignInDeps;
   adapter: TestAdapter;
+  /** Waits until a finished sign-in's confirmation has been sent. */
+  settle(): Promise<void>;
 }
 
 /** The real bot (thin handler, root dialog, the connect commands and the Reconnect handler) with fakes at its edges. */
@@ -126,7 +128,12 @@ export function connectWorld(adminEntries: readonly string[]): ConnectWorld {
     allowedTenantIds: [],
   });
   const adapter = new TestAdapter((context) => bot.run(context));
-  return { store, connection, people, admins, notifier, background, deps, adapter };
+  const settle = async () => {
+    // The confirmation is queued when `done` settles (a promise callback), then sent as background work.
+    await new Promise((resolve) => setImmediate(resolve));
+    await background.idle();
+  };
+  return { store, connection, people, admins, notifier, background, deps, adapter, settle };
 }
 
 /** A connected partner admin's status: signed in `daysAgo` days before T0 and not redeemed since. */
