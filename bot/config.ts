@@ -27,7 +27,8 @@ export interface Config {
     readonly localMode: boolean;
   };
   readonly store:
-    | { readonly kind: 'sqlite'; readonly dataDir: string }
+    /** `reset` (STORE_RESET): an unusable bot.sqlite is moved aside and a new store created, instead of stopping. */
+    | { readonly kind: 'sqlite'; readonly dataDir: string; readonly reset: boolean }
     | { readonly kind: 'azure'; readonly connectionString: string; readonly tablePrefix: string };
   /** Tenants whose users may talk to the bot; empty = any (local mode only). */
   readonly allowedTenantIds: readonly string[];
@@ -227,6 +228,8 @@ const VARIABLES = {
   MicrosoftAppTenantId: text(),
   ALLOWED_TENANT_IDS: tenantIds(),
   STORE: oneOf(['sqlite', 'azure'], 'sqlite'),
+  /** Only for recovering from a damaged bot.sqlite: set it for one start, then remove it (a healthy store is kept). */
+  STORE_RESET: oneOf(['false', 'true'], 'false'),
   AZURE_STORAGE_CONNECTION_STRING: text(),
   AZURE_TABLE_PREFIX: text('kma').transform((prefix, ctx) => {
     if (/^[A-Za-z][A-Za-z0-9]{0,19}$/.test(prefix)) return prefix;
@@ -412,7 +415,7 @@ function toConfig(v: Values): Config {
     store:
       v.STORE === 'azure'
         ? { kind: 'azure', connectionString: v.AZURE_STORAGE_CONNECTION_STRING, tablePrefix: v.AZURE_TABLE_PREFIX }
-        : { kind: 'sqlite', dataDir: v.DATA_DIR },
+        : { kind: 'sqlite', dataDir: v.DATA_DIR, reset: v.STORE_RESET === 'true' },
     allowedTenantIds: v.ALLOWED_TENANT_IDS,
     partnerCenter,
     alerts: alertSettingsOf(v),

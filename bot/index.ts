@@ -23,7 +23,7 @@ import { createLogger, Logger } from '../services/logging';
 import { startTelemetry } from '../services/observability/telemetry';
 import { MigrationRunner } from '../services/migration';
 import { ExpiringReport, ExpiryScanner, ScanCursor, ScanRunner, stableInstanceId } from '../services/scan';
-import { LeaseManager, openStore } from '../services/store';
+import { LeaseManager, openStore, StoreHealth } from '../services/store';
 import { Store } from '../services/store/store';
 import { createAlertInvokeHandlers } from './alertHandlers';
 import { createApprovalHandlers } from './approvalHandlers';
@@ -60,6 +60,8 @@ const EXPIRY_SWEEP_INTERVAL_MS = 15 * 60_000;
 export interface StartOptions {
   /** Where the Bot Framework OpenID metadata is (tests serve their own signing keys, or an endpoint that fails). */
   openIdMetadataUrl?: string;
+  /** An open store to use instead of opening `config.store` (tests: a store on a full disk); closed with the bot. */
+  store?: Store;
 }
 
 /**
@@ -71,7 +73,11 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
   const prices = config.approvals.priceListPath
     ? { list: PriceList.load(config.approvals.priceListPath), market: config.partnerCenter.country }
     : undefined;
-  const store = await openStore(config.store);
+  const store =
+    options.store ??
+    (await openStore(config.store, ({ file, movedTo, problem }) =>
+      logger.warn('STORE_RESET: the store file could not be used and was moved aside; starting with an empty store. Remove STORE_RESET now.', { file, movedTo, problem }),
+    ));
   // Several instances share one store (Azure Tables), and then every rate budget too.
   const backend = await connectBackend(config.partnerCenter, config.dataDir, logger, store, { ...config.rates, shared: config.store.kind === 'azure' });
   // Leases (the scan, migration runs) name their holder, so two instances never run the same work.
@@ -203,23 +209,31 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     }
     if (context.activity.type === 'message') {
       // Only a message turn runs the dialog, which may now be in a broken state: start the conversation afresh.
-      // Both steps can fail for the reason the turn did (store down, reply address unreachable); that is logged
-      // and the request still answered, instead of this handler's own error becoming a 500.
+      // The apology comes first and each step stands alone: when the store is what failed (a full disk), clearing
+      // the state fails too, and the person must still hear something. Failures are logged, never thrown, so this
+      // handler's own error never becomes a 500. When the turn failed because the reply address refused the
+      // connection, an apology sent there would only wait out the connector's retries a second time.
+      if (!isReplyAddressUnreachable(error)) {
+        try {
+          await context.sendActivity(message);
+        } catch (apologyError) {
+          logger.warn('Could not apologise after a failed turn', { reference, error: apologyError instanceof Error ? apologyError.message : String(apologyError) });
+        }
+      }
       try {
         await conversationState.delete(context);
-        // When the turn failed because the reply address refused the connection, an apology sent there would
-        // only wait out the connector's retries a second time.
-        if (!isReplyAddressUnreachable(error)) await context.sendActivity(message);
-      } catch (followUp) {
-        logger.warn('Could not reset the dialog or apologise after a failed turn', { reference, error: followUp instanceof Error ? followUp.message : String(followUp) });
+      } catch (resetError) {
+        logger.warn('Could not reset the dialog after a failed turn', { reference, error: resetError instanceof Error ? resetError.message : String(resetError) });
       }
     }
   };
 
+  const storeHealth = new StoreHealth(store);
   const server = createHttpServer({
     adapter,
     bot,
-    readiness: [{ name: 'storage', check: () => store.ping() }, backend.readiness],
+    // Writable and intact, not merely answering: a full disk or a corrupt file makes the bot not ready.
+    readiness: [{ name: 'storage', check: () => storeHealth.check() }, backend.readiness],
     version: packageJson.version,
     logger,
     localMode: config.bot.localMode,

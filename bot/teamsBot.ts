@@ -16,6 +16,7 @@ import { cardInvokeValueSchema, errorResponse, handlerFor, InvokeHandlers } from
 import { RootDialog } from '../dialogs/rootDialog';
 import { Logger } from '../services/logging';
 import { ConversationRecorder } from './proactive/conversationRecorder';
+import { ActivityReplay } from './activityReplay';
 import { Store, StoreConflictError } from '../services/store/store';
 import { objectIdSchema } from '../services/domain/ids';
 import { z } from 'zod';
@@ -43,15 +44,19 @@ export interface KaizalaBotDeps {
   localMode: boolean;
   /** Empty = any tenant (only allowed in local mode, enforced by config). */
   allowedTenantIds: readonly string[];
+  /** Answers a retried delivery of a message or invoke as the first delivery was answered; by default over `store`. */
+  replay?: ActivityReplay;
 }
 
 /** The thin Teams handler: messages go to dialogs, installs get a welcome, nothing else lives here. */
 export class KaizalaBot extends TeamsActivityHandler {
   private readonly dialogState: StatePropertyAccessor<DialogState>;
+  private readonly replay: ActivityReplay;
 
   constructor(private readonly deps: KaizalaBotDeps) {
     super();
     this.dialogState = deps.conversationState.createProperty<DialogState>('dialogState');
+    this.replay = deps.replay ?? new ActivityReplay(deps.store, deps.logger);
 
     this.onMessage(async (context, next) => {
       await deps.rootDialog.run(context, this.dialogState);
@@ -120,9 +125,12 @@ export class KaizalaBot extends TeamsActivityHandler {
       if (context.activity.type === 'invoke') await this.refuse(context, 'UnknownUser', 'unknownUser');
       return;
     }
-    await this.deps.conversationRecorder.record(context);
-    await super.run(context);
-    await this.deps.conversationState.saveChanges(context, false);
+    // Teams delivers an activity again when our answer was late; the retry must not run the turn a second time.
+    await this.replay.once(context, async () => {
+      await this.deps.conversationRecorder.record(context);
+      await super.run(context);
+      await this.deps.conversationState.saveChanges(context, false);
+    });
   }
 
   /** Tells a message's sender why nothing happened; an invoke gets the same as a typed 403; other activities are dropped. */

@@ -33,7 +33,8 @@ describe('configuration', () => {
     expect(config.port).toBe(3978);
     expect(config.bot.localMode).toBe(true);
     expect(config.host).toBe('127.0.0.1');
-    expect(config.store).toEqual({ kind: 'sqlite', dataDir: expect.stringMatching(/data$/) });
+    expect(config.store).toEqual({ kind: 'sqlite', dataDir: expect.stringMatching(/data$/), reset: false });
+    expect(loadConfig({ STORE_RESET: 'true' }).store).toMatchObject({ kind: 'sqlite', reset: true });
     expect(config.logLevel).toBe('info');
   });
 

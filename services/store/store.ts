@@ -19,6 +19,8 @@ export const TABLES = [
   'leases',
   'dialogState',
   'meta',
+  /** Per delivered activity: claimed, then its answers, so a retried delivery is answered the same (bot/activityReplay). */
+  'deliveries',
 ] as const;
 export type TableName = (typeof TABLES)[number];
 
