@@ -179,7 +179,12 @@ export class ScanRunner {
         lease = undefined;
       }
     };
-    const timer = lease ? setInterval(() => (renewing = renewing.then(renew)), this.leaseTtlMs() / 3) : undefined;
+    // Beats are chained, never overlapping; `renew` logs instead of throwing, so the chain never rejects.
+    const timer = lease
+      ? setInterval(() => {
+          renewing = renewing.then(renew);
+        }, this.leaseTtlMs() / 3)
+      : undefined;
     timer?.unref();
     return {
       stop: async () => {
