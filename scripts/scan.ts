@@ -150,8 +150,8 @@ export interface OpenScanCli {
 export async function openScanCli(settings: ScanCliSettings): Promise<OpenScanCli> {
   const { logger } = settings;
   // A free port for an embedded sandbox, so the CLI never collides with a running bot's sandbox.
-  const backend = await connectBackend({ ...settings.partnerCenter, sandboxPort: 0 }, settings.dataDir, logger);
   const store = await openStore(settings.store);
+  const backend = await connectBackend({ ...settings.partnerCenter, sandboxPort: 0 }, settings.dataDir, logger, store);
   const scanner = new ExpiryScanner({
     partnerCenter: backend.partnerCenter,
     graph: backend.graph,
