@@ -10,7 +10,7 @@ import { LeaseManager, openSqliteStore } from '../../services/store';
 import type { Store } from '../../services/store/store';
 import { tempDir } from '../alerts/support';
 
-const TTL_MS = 600;
+const TTL_MS = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function summary(scanId: string): ScanSummary {
