@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import { ConfigError, environmentWithDotEnv, loadConfig, type Env } from '../bot/config';
 import { ConversationReferences } from '../bot/proactive/conversationReferences';
-import { importAssignments, type PersonDirectory } from '../services/alerts/assignmentImport';
+import { importAssignments, type PersonDirectory, type PlannedAssignment } from '../services/alerts/assignmentImport';
+import type { Person } from '../services/domain/people';
 import { Assignments } from '../services/alerts/assignments';
 import { CsvFormatError } from '../services/csv';
 import { CustomerDirectory } from '../services/alerts/customerDirectory';
@@ -58,10 +59,14 @@ export async function runAssignCommand(argv: readonly string[], env: Env, print:
       assignments: new Assignments(store),
       dryRun: args.dryRun,
     });
+    if (result.dryRun) {
+      for (const row of result.planned) print(`Line ${row.line}: ${describePlanned(row)}`);
+    }
     for (const row of result.unresolved) print(`Line ${row.line}: ${row.reason}`);
+    const changes = result.planned.filter((row) => !isSamePerson(row.current, row.accountManager)).length;
     print(
       result.dryRun
-        ? `Dry run: nothing written; ${result.unresolved.length} row(s) would be skipped.`
+        ? `Dry run: nothing written; ${changes} customer(s) would change, ${result.planned.length - changes} already so, ${result.unresolved.length} row(s) would be skipped.`
         : `Assigned ${result.assigned} customer(s); ${result.unchanged} already so; ${result.unresolved.length} row(s) skipped.`,
     );
     return result.unresolved.length > 0 ? 2 : 0;
@@ -74,6 +79,22 @@ export async function runAssignCommand(argv: readonly string[], env: Env, print:
   } finally {
     await store.close();
   }
+}
+
+/** `Contoso Ltd → Megan Bowen (from Alex Wilber)`: one resolved row as the person running the import reads it. */
+function describePlanned(row: PlannedAssignment): string {
+  const target = `${row.customerName} → ${personLabel(row.accountManager)}`;
+  if (!row.current) return `${target} (new)`;
+  if (isSamePerson(row.current, row.accountManager)) return `${target} (already so)`;
+  return `${target} (from ${personLabel(row.current)})`;
+}
+
+function personLabel(person: Person): string {
+  return person.userPrincipalName && person.userPrincipalName !== person.name ? `${person.name} <${person.userPrincipalName}>` : person.name || person.aadObjectId;
+}
+
+function isSamePerson(a: Person | undefined, b: Person): boolean {
+  return a !== undefined && a.aadObjectId.toLowerCase() === b.aadObjectId.toLowerCase();
 }
 
 function parseArgs(argv: readonly string[]): { csv: string; dryRun: boolean } | { problem: string } {

@@ -7,8 +7,7 @@
  *   [--concurrency N] [--lease-ttl-ms MS] [--verbose]
  */
 import axios from 'axios';
-import { createPartnerAuth, localEncryptionKey, signInSandboxPartnerAdmin } from '../services/auth';
-import { SANDBOX_AUTHORITY_HOST, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PARTNER_TENANT_ID } from '../sandbox/identity';
+import { createTokenSources } from '../services/auth';
 import { GraphClient } from '../services/graph';
 import { ApiHttp } from '../services/http';
 import { createLogger } from '../services/logging';
@@ -16,6 +15,9 @@ import { MigrationRunner, type RunNotifier } from '../services/migration';
 import { PartnerCenterClient } from '../services/partnerCenter';
 import { openSqliteStore } from '../services/store';
 
+/** Any GUIDs: the sandbox accepts every partner tenant; they only need to look real. */
+const PARTNER_TENANT_ID = '5a1db0c5-0000-4000-8000-00000000face';
+const CLIENT_ID = '5a1db0c5-0000-4000-8000-0000000c4a05';
 
 interface WorkerOptions {
   dataDir: string;
@@ -61,13 +63,7 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const logger = createLogger(options.verbose ? 'info' : 'warn', (line) => process.stderr.write(`${line}\n`));
   const store = openSqliteStore(options.dataDir);
-  // Tokens from the sandbox's identity endpoint, as the bot gets them; the demo partner admin signs in once per data dir.
-  const sandboxUrl = new URL(options.partnerCenterUrl).origin;
-  const { tokens, partnerConnection } = createPartnerAuth(
-    { mode: 'sandbox', tenantId: SANDBOX_PARTNER_TENANT_ID, clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, authorityHost: SANDBOX_AUTHORITY_HOST, sandboxUrl },
-    { store, encryptionKey: localEncryptionKey(options.dataDir) },
-  );
-  if ((await partnerConnection.status()).state !== 'connected') await signInSandboxPartnerAdmin(partnerConnection, sandboxUrl);
+  const tokens = createTokenSources({ mode: 'sandbox', tenantId: PARTNER_TENANT_ID, clientId: CLIENT_ID });
   const http = new ApiHttp({
     axios: axios.create(),
     timeoutMs: 3_000,

@@ -11,8 +11,33 @@ import { CARD_SAMPLES } from '../cards/samples';
 export const RENDER_CARDS_USAGE = 'Usage: npm run cards:render -- --out DIR';
 export const CARD_LOCALES: readonly Locale[] = ['en', 'de'];
 
+/**
+ * Why `outDir` cannot take the cards, or undefined when it can (created if missing). Checked by hand rather than by
+ * letting `mkdirSync({ recursive: true })` fail: under a file or an unwritable folder its errors are a stack trace
+ * (and some Node versions loop on them), where a person needs one sentence.
+ */
+export function outputFolderProblem(outDir: string): string | undefined {
+  let existing = path.resolve(outDir);
+  while (!fs.existsSync(existing)) {
+    const parent = path.dirname(existing);
+    if (parent === existing) break;
+    existing = parent;
+  }
+  if (!fs.statSync(existing).isDirectory()) {
+    return existing === path.resolve(outDir) ? `${existing} is a file, not a folder` : `cannot create ${path.resolve(outDir)}: ${existing} is a file`;
+  }
+  try {
+    fs.accessSync(existing, fs.constants.W_OK);
+  } catch {
+    return `cannot write to ${existing} (permission denied)`;
+  }
+  return undefined;
+}
+
 /** Renders every card in every locale into `outDir` (created if missing); returns the files written. */
 export function renderAllCards(outDir: string): string[] {
+  const problem = outputFolderProblem(outDir);
+  if (problem) throw new Error(problem);
   fs.mkdirSync(outDir, { recursive: true });
   const written: string[] = [];
   for (const name of CARD_NAMES) {
@@ -39,6 +64,11 @@ function main(argv: readonly string[]): number {
   const outDir = parseOutDir(argv);
   if (!outDir) {
     process.stderr.write(`${RENDER_CARDS_USAGE}\n`);
+    return 2;
+  }
+  const problem = outputFolderProblem(outDir);
+  if (problem) {
+    process.stderr.write(`cards:render: ${problem}\n${RENDER_CARDS_USAGE}\n`);
     return 2;
   }
   const written = renderAllCards(path.resolve(outDir));

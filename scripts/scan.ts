@@ -4,6 +4,7 @@
  * scan summary go to stderr, so the output can be piped. Works against whatever backend the bot uses: the embedded
  * sandbox (default), a running sandbox (PARTNER_CENTER_BASE_URL + GRAPH_BASE_URL) or live Partner Center.
  */
+import * as fs from 'node:fs';
 import { connectBackend } from '../bot/backend';
 import { ConfigError, environmentWithDotEnv, loadConfig, type PartnerCenterConfig } from '../bot/config';
 import { createLogger, type Logger } from '../services/logging';
@@ -20,14 +21,18 @@ import {
 } from '../services/scan';
 import { LeaseManager, openStore, type Store } from '../services/store';
 
-export const SCAN_USAGE = `Usage: npm run scan -- [--json | --csv] [--within DAYS] [--no-refresh]
+export const SCAN_USAGE = `Usage: npm run -s scan -- [--json | --csv] [--within DAYS] [--no-refresh] [--out FILE]
 
 Scans every customer for standalone Kaizala Pro subscriptions, then prints the report, most urgent first.
   --json          a JSON array instead of a table
   --csv           RFC 4180 CSV instead of a table
   --within DAYS   only subscriptions ending within DAYS days (expired ones included)
   --no-refresh    print the stored report without scanning first
+  --out FILE      write the report to FILE instead of stdout
   --help          this text
+Use npm's -s (silent): without it npm prints its own banner on stdout, before the report.
+Exit codes: 0 done; 1 the scan failed (the stored report is not printed); 2 bad arguments;
+            3 done, but some customers could not be read (listed on stderr; the report keeps what is known).
 `;
 
 export interface ScanCliArgs {
@@ -35,6 +40,8 @@ export interface ScanCliArgs {
   withinDays?: number;
   refresh: boolean;
   help: boolean;
+  /** Where the report goes instead of stdout. */
+  outFile?: string;
 }
 
 const MAX_WITHIN_DAYS = 36_500;
@@ -62,6 +69,12 @@ export function parseScanArgs(argv: readonly string[]): ScanCliArgs | string {
       case '--no-refresh':
         args.refresh = false;
         break;
+      case '--out': {
+        const file = argv[++index];
+        if (file === undefined || file.startsWith('--')) return '--out needs a file name';
+        args.outFile = file;
+        break;
+      }
       case '--help':
       case '-h':
         args.help = true;
@@ -80,9 +93,14 @@ export interface ScanCliDeps {
   report: Pick<ExpiringReport, 'read'>;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Writes `--out FILE`; defaults to the file system. */
+  writeFile?: (file: string, text: string) => void;
 }
 
-/** Runs the CLI; returns the exit code (0 done, 1 scan failed, 2 bad arguments). */
+/** Exit codes, as SCAN_USAGE explains them. */
+export const SCAN_EXIT = { done: 0, failed: 1, badArguments: 2, partial: 3 } as const;
+
+/** Runs the CLI; returns the exit code (SCAN_EXIT). */
 export async function runScanCli(argv: readonly string[], deps: ScanCliDeps): Promise<number> {
   const args = parseScanArgs(argv);
   if (typeof args === 'string') {
@@ -93,20 +111,34 @@ export async function runScanCli(argv: readonly string[], deps: ScanCliDeps): Pr
     deps.stdout(SCAN_USAGE);
     return 0;
   }
+  let partial = false;
   if (args.refresh) {
     try {
-      deps.stderr(`${describeSummary(await deps.runner.run({ reason: 'cli', by: 'npm run scan' }))}\n`);
+      const summary = await deps.runner.run({ reason: 'cli', by: 'npm run scan' });
+      partial = summary.customersFailed > 0;
+      deps.stderr(`${describeSummary(summary)}\n`);
     } catch (error) {
       if (!(error instanceof ScanAlreadyRunningError)) {
         deps.stderr(`scan: the scan failed: ${error instanceof Error ? error.message : String(error)}\n`);
-        return 1;
+        return SCAN_EXIT.failed;
       }
       deps.stderr('scan: another scan is running (the bot\'s?); printing the report stored so far\n');
     }
   }
   const rows = (await deps.report.read({ withinDays: args.withinDays })).map(toReportRow);
-  deps.stdout(args.format === 'json' ? formatJson(rows) : args.format === 'csv' ? formatCsv(rows) : formatTable(rows));
-  return 0;
+  const text = args.format === 'json' ? formatJson(rows) : args.format === 'csv' ? formatCsv(rows) : formatTable(rows);
+  if (args.outFile === undefined) {
+    deps.stdout(text);
+  } else {
+    try {
+      (deps.writeFile ?? ((file, content) => fs.writeFileSync(file, content)))(args.outFile, text);
+    } catch (error) {
+      deps.stderr(`scan: cannot write ${args.outFile}: ${error instanceof Error ? error.message : String(error)}\n`);
+      return SCAN_EXIT.failed;
+    }
+    deps.stderr(`scan: wrote ${rows.length} rows to ${args.outFile}\n`);
+  }
+  return partial ? SCAN_EXIT.partial : SCAN_EXIT.done;
 }
 
 /** The scan summary in a few lines for stderr. */

@@ -15,10 +15,22 @@ export interface UnresolvedRow {
   reason: string;
 }
 
+/** A row that resolved: what it sets (or, in a dry run, would set) and who has the customer now. */
+export interface PlannedAssignment {
+  line: number;
+  customerId: string;
+  customerName: string;
+  accountManager: Person;
+  /** The current account manager; undefined when nobody has the customer. */
+  current?: Person;
+}
+
 export interface AssignmentImportResult {
   assigned: number;
   unchanged: number;
   unresolved: UnresolvedRow[];
+  /** Every resolved row in file order, so a dry run can list exactly what the import would change. */
+  planned: PlannedAssignment[];
   /** True when nothing was written (a dry run). */
   dryRun: boolean;
 }
@@ -76,6 +88,12 @@ export async function importAssignments(
     resolved.push({ line: row.line, customer, accountManager });
   }
 
+  const planned: PlannedAssignment[] = [];
+  for (const row of resolved) {
+    const current = (await deps.assignments.get(row.customer.customerId))?.accountManager;
+    planned.push({ line: row.line, customerId: row.customer.customerId, customerName: row.customer.customerName, accountManager: row.accountManager, current });
+  }
+
   let assigned = 0;
   let unchanged = 0;
   if (!deps.dryRun) {
@@ -85,7 +103,7 @@ export async function importAssignments(
       else unchanged++;
     }
   }
-  return { assigned, unchanged, unresolved, dryRun: deps.dryRun ?? false };
+  return { assigned, unchanged, unresolved, planned, dryRun: deps.dryRun ?? false };
 }
 
 function columnsOf(header: readonly string[], headerLine: number): { customerId?: string; customerName?: string; accountManager: string } {

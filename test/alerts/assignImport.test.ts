@@ -78,6 +78,12 @@ describe('npm run assign -- --csv FILE', () => {
     const dryRun = await run(csv, '--dry-run');
     expect(dryRun.code).toBe(2);
     expect(await assignments()).toEqual([]);
+    // A dry run lists what the import would change, line by line, before the rows it would skip.
+    expect(dryRun.output.slice(0, 2)).toEqual([
+      `Line 2: Contoso Ltd → Megan Bowen <${MEGAN_UPN}> (new)`,
+      `Line 3: Fabrikam, Inc. → ${ADELE.aadObjectId} (new)`,
+    ]);
+    expect(dryRun.output.at(-1)).toBe('Dry run: nothing written; 2 customer(s) would change, 0 already so, 3 row(s) would be skipped.');
 
     const result = await run(csv);
     expect(result.code).toBe(2);

@@ -5,7 +5,7 @@ import { loadConfig } from '../../bot/config';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { silentLogger } from '../../services/logging';
 import { ScanAlreadyRunningError, URGENCY_ORDER, type ReportRow } from '../../services/scan';
-import { openScanCli, parseScanArgs, runScanCli, SCAN_USAGE, type OpenScanCli, type ScanCliDeps } from '../../scripts/scan';
+import { openScanCli, parseScanArgs, runScanCli, SCAN_EXIT, SCAN_USAGE, type OpenScanCli, type ScanCliDeps } from '../../scripts/scan';
 import { parseCsv } from './reportHelpers';
 import { kaizalaInSandbox } from './support';
 
@@ -38,8 +38,8 @@ describe('npm run scan, wired to a running sandbox the way the entry wires it', 
     io.err.length = 0;
   });
 
-  it('--json scans, then prints every Kaizala subscription as a JSON array, most urgent first', async () => {
-    expect(await runScanCli(['--json'], cli.deps)).toBe(0);
+  it('--json scans, then prints every Kaizala subscription as a JSON array, most urgent first (exit 3: one customer unreadable)', async () => {
+    expect(await runScanCli(['--json'], cli.deps)).toBe(SCAN_EXIT.partial);
     const rows = JSON.parse(io.out.join('')) as ReportRow[];
     // Every Kaizala subscription, also the one of the customer whose licences cannot be read (SKU unknown, and why).
     const inSandbox = await kaizalaInSandbox(sandbox);
@@ -90,6 +90,7 @@ describe('npm run scan arguments', () => {
     [['--within', '-3'], /whole number of days/],
     [['--json', '--csv'], /cannot be combined/],
     [['--xml'], /unknown argument "--xml"/],
+    [['--out'], /--out needs a file name/],
   ])('%j is refused with a clear message, the usage and exit code 2', async (argv, message) => {
     const io = output();
     expect(await runScanCli(argv, { ...neverCalled, stdout: io.stdout, stderr: io.stderr })).toBe(2);
@@ -122,6 +123,23 @@ describe('npm run scan arguments', () => {
     expect(io.out.join('')).toBe('[]\n');
   });
 
+  it('--out FILE writes the report there, stdout stays empty, and a clean scan exits 0', async () => {
+    const io = output();
+    const written = new Map<string, string>();
+    const summary = { customersFailed: 0, customersScanned: 2, customersTotal: 2, durationMs: 10, subscriptionsFound: 0, urgent: 0, needsReview: 0, partial: 0, timeZone: 'UTC', failures: [], warnings: [] };
+    const code = await runScanCli(['--json', '--out', 'report.json'], {
+      runner: { run: async () => summary as unknown as Awaited<ReturnType<ScanCliDeps['runner']['run']>> },
+      report: { read: async () => [] },
+      stdout: io.stdout,
+      stderr: io.stderr,
+      writeFile: (file, text) => void written.set(file, text),
+    });
+    expect(code).toBe(SCAN_EXIT.done);
+    expect(written.get('report.json')).toBe('[]\n');
+    expect(io.out).toEqual([]);
+    expect(io.err.join('')).toContain('wrote 0 rows to report.json');
+  });
+
   it('exits 1 when the scan fails', async () => {
     const io = output();
     const code = await runScanCli([], {
@@ -142,7 +160,8 @@ describe('npm run scan with no sandbox running', () => {
     const config = loadConfig({ DATA_DIR: dataDir });
     const cli = await openScanCli({ partnerCenter: config.partnerCenter, store: config.store, dataDir, timeZone: 'UTC', logger: silentLogger, stdout: io.stdout, stderr: io.stderr });
     try {
-      expect(await runScanCli(['--json', '--within', '7'], cli.deps)).toBe(0);
+      // The demo data holds a customer the partner cannot read: the report is printed, the exit code says partial.
+      expect(await runScanCli(['--json', '--within', '7'], cli.deps)).toBe(SCAN_EXIT.partial);
       const rows = JSON.parse(io.out.join('')) as ReportRow[];
       expect(rows.length).toBeGreaterThan(5);
       expect(rows.every((row) => row.daysLeft <= 7)).toBe(true);

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CARD_NAMES } from '../../cards/cards';
 import { createCardValidator } from '../../cards/schemaValidator';
-import { parseOutDir, renderAllCards } from '../../scripts/renderCards';
+import { outputFolderProblem, parseOutDir, renderAllCards } from '../../scripts/renderCards';
 
 describe('npm run cards:render', () => {
   let outDir: string;
@@ -24,6 +24,21 @@ describe('npm run cards:render', () => {
     }
     expect(fs.readFileSync(path.join(outDir, 'approvalRequest.de.json'), 'utf8')).toContain('Genehmigen');
     expect(fs.readFileSync(path.join(outDir, 'approvalRequest.en.json'), 'utf8')).toContain('Approve');
+  });
+
+  it('refuses a file, a folder under a file and an unwritable folder with one sentence, writing nothing', () => {
+    const root = path.dirname(path.dirname(outDir));
+    const file = path.join(root, 'existing.json');
+    fs.writeFileSync(file, '{}');
+    expect(outputFolderProblem(file)).toBe(`${file} is a file, not a folder`);
+    expect(outputFolderProblem(path.join(file, 'cards'))).toBe(`cannot create ${path.join(file, 'cards')}: ${file} is a file`);
+    expect(() => renderAllCards(file)).toThrow('is a file, not a folder');
+    expect(fs.readFileSync(file, 'utf8')).toBe('{}');
+    const locked = path.join(root, 'locked');
+    fs.mkdirSync(locked, { mode: 0o555 });
+    // root ignores permissions; the check is only meaningful for an ordinary user.
+    if (process.getuid?.() !== 0) expect(outputFolderProblem(path.join(locked, 'cards'))).toBe(`cannot write to ${locked} (permission denied)`);
+    expect(outputFolderProblem(outDir)).toBeUndefined();
   });
 
   it.each([
