@@ -11,6 +11,11 @@ export interface AlertCommandDeps {
   assignments: Assignments;
   customers: CustomerDirectory;
   preferences: AlertPreferences;
+  /**
+   * Tells someone other than the actor, in their own language, that a customer was taken from them or unassigned
+   * (the proactive messenger's `sendToPerson`); resolves undefined when they cannot be reached (never used the bot).
+   */
+  tellPerson?: (aadObjectId: string, render: (locale: Locale) => string) => Promise<unknown>;
   now?: () => Date;
 }
 
@@ -28,6 +33,16 @@ const MAX_MATCHES_LISTED = 10;
 export function createAlertCommandModule(deps: AlertCommandDeps): CommandModule {
   const now = deps.now ?? (() => new Date());
 
+  /** True when the person was told; a person who never used the bot, or Teams failing, must not fail the command. */
+  const tell = async (person: Person, render: (locale: Locale) => string): Promise<boolean> => {
+    if (!deps.tellPerson) return false;
+    try {
+      return (await deps.tellPerson(person.aadObjectId, render)) !== undefined;
+    } catch {
+      return false;
+    }
+  };
+
   const handlers: Record<string, (args: string[], actor: Person, locale: Locale) => Promise<string>> = {
     assignToMe: async ([query], actor, locale) => {
       const customer = await resolveOrExplain(deps.customers, query, locale);
@@ -35,19 +50,23 @@ export function createAlertCommandModule(deps: AlertCommandDeps): CommandModule 
       const result = await deps.assignments.set(customer.customerId, customer.customerName, actor, 'command');
       const name = inert(customer.customerName, TEXT_CAPS.name);
       if (result.outcome === 'unchanged') return t(locale, 'assignAlreadyYours', { customer: name });
-      return result.previous
-        ? t(locale, 'assignDoneReplacing', { customer: name, previous: inert(displayName(result.previous), TEXT_CAPS.name) })
-        : t(locale, 'assignDone', { customer: name });
+      if (!result.previous) return t(locale, 'assignDone', { customer: name });
+      const previous = inert(displayName(result.previous), TEXT_CAPS.name);
+      const told = await tell(result.previous, (theirs) => t(theirs, 'assignTakenFromYou', { customer: name, by: inert(displayName(actor), TEXT_CAPS.name) }));
+      return `${t(locale, 'assignDoneReplacing', { customer: name, previous })} ${t(locale, told ? 'previousManagerTold' : 'previousManagerNotTold', { previous })}`;
     },
 
-    unassign: async ([query], _actor, locale) => {
+    unassign: async ([query], actor, locale) => {
       const customer = await resolveOrExplain(deps.customers, query, locale);
       if (typeof customer === 'string') return customer;
       const previous = await deps.assignments.remove(customer.customerId);
       const name = inert(customer.customerName, TEXT_CAPS.name);
-      return previous
-        ? t(locale, 'unassignDone', { customer: name, previous: inert(displayName(previous), TEXT_CAPS.name) })
-        : t(locale, 'unassignNobody', { customer: name });
+      if (!previous) return t(locale, 'unassignNobody', { customer: name });
+      const previousName = inert(displayName(previous), TEXT_CAPS.name);
+      const done = t(locale, 'unassignDone', { customer: name, previous: previousName });
+      if (isSamePerson(previous, actor)) return done;
+      const told = await tell(previous, (theirs) => t(theirs, 'unassignedFromYou', { customer: name, by: inert(displayName(actor), TEXT_CAPS.name) }));
+      return `${done} ${t(locale, told ? 'previousManagerTold' : 'previousManagerNotTold', { previous: previousName })}`;
     },
 
     myCustomers: async (_args, actor, locale) => {
@@ -93,4 +112,8 @@ async function resolveOrExplain(customers: CustomerDirectory, query: string, loc
 
 function displayName(person: Person): string {
   return person.name || person.userPrincipalName || person.aadObjectId;
+}
+
+function isSamePerson(a: Person, b: Person): boolean {
+  return a.aadObjectId.toLowerCase() === b.aadObjectId.toLowerCase();
 }

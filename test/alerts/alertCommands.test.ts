@@ -18,9 +18,27 @@ const HOSTILE = row({ customerName: 'Evil [x](http://e) *Corp*' });
 /** A conversation as data: what the user says, what the bot answers (string = exact, RegExp = must match). */
 type Turn = [says: string, replies: string | RegExp];
 
-function conversation(store: Store, locale = 'en-US') {
+/** People the bot can reach, each with their Teams language; what they were told is kept. */
+class Inboxes {
+  readonly told: { aadObjectId: string; text: string }[] = [];
+  constructor(private readonly reachable: Record<string, 'en' | 'de'>) {}
+  tellPerson = async (aadObjectId: string, render: (locale: 'en' | 'de') => string) => {
+    const locale = this.reachable[aadObjectId];
+    if (!locale) return undefined;
+    this.told.push({ aadObjectId, text: render(locale) });
+    return { conversationKey: aadObjectId, activityId: String(this.told.length) };
+  };
+}
+
+function conversation(store: Store, locale = 'en-US', inboxes?: Inboxes) {
   const root = new RootDialog([
-    createAlertCommandModule({ assignments: new Assignments(store), customers: new CustomerDirectory(store), preferences: new AlertPreferences(store), now: () => TODAY }),
+    createAlertCommandModule({
+      assignments: new Assignments(store),
+      customers: new CustomerDirectory(store),
+      preferences: new AlertPreferences(store),
+      tellPerson: inboxes?.tellPerson,
+      now: () => TODAY,
+    }),
   ]);
   const state = new ConversationState(new MemoryStorage());
   const dialogState = state.createProperty<DialogState>('dialogState');
@@ -70,9 +88,26 @@ describe('alert commands', () => {
     expect(await new Assignments(store).all()).toEqual([]);
   });
 
-  it('takes a customer over from another account manager, saying from whom', async () => {
+  it('takes a customer over from another account manager, saying from whom, and tells them in their language', async () => {
     await new Assignments(store).set(FABRIKAM.customerId, FABRIKAM.customerName, ADELE, 'csv');
-    await conversation(store)([['assign fabrikam to me', 'You are now the account manager of Fabrikam Inc, instead of Adele Vance.']]);
+    const inboxes = new Inboxes({ [ADELE.aadObjectId]: 'de' });
+    await conversation(store, 'en-US', inboxes)([
+      ['assign fabrikam to me', 'You are now the account manager of Fabrikam Inc, instead of Adele Vance. Adele Vance has been told.'],
+    ]);
+    expect(inboxes.told).toEqual([{ aadObjectId: ADELE.aadObjectId, text: expect.stringMatching(/^Megan Bowen betreut jetzt Fabrikam Inc anstelle von Ihnen/) }]);
+  });
+
+  it('says so when the previous account manager cannot be told, and tells nobody when unassigning their own customer', async () => {
+    await new Assignments(store).set(FABRIKAM.customerId, FABRIKAM.customerName, ADELE, 'csv');
+    const inboxes = new Inboxes({});
+    await conversation(store, 'en-US', inboxes)([
+      ['assign fabrikam to me', /instead of Adele Vance\. Adele Vance could not be told \(they have not used the bot yet\): please let them know\.$/],
+      ['unassign fabrikam', 'Fabrikam Inc no longer has an account manager; it was Megan Bowen.'],
+    ]);
+    await new Assignments(store).set(CONTOSO.customerId, CONTOSO.customerName, ADELE, 'csv');
+    const reachable = new Inboxes({ [ADELE.aadObjectId]: 'en' });
+    await conversation(store, 'en-US', reachable)([['unassign contoso ltd', 'Contoso Ltd no longer has an account manager; it was Adele Vance. Adele Vance has been told.']]);
+    expect(reachable.told.map((m) => m.text)).toEqual(['Megan Bowen removed you as the account manager of Contoso Ltd: you will no longer get its expiry alerts as its account manager.']);
   });
 
   it('unassign says when nobody had the customer', async () => {
