@@ -54,8 +54,8 @@ export async function setUpScan(options: ScanSetupOptions): Promise<ScanSetup> {
     PARTNER_CENTER_BASE_URL: sandbox.partnerCenterBaseUrl,
     GRAPH_BASE_URL: sandbox.graphBaseUrl,
   });
-  const backend = await connectBackend(config.partnerCenter, dataDir, callRecordingLogger(calls));
   const store = openSqliteStore(dataDir);
+  const backend = await connectBackend(config.partnerCenter, dataDir, callRecordingLogger(calls), store);
   const scanner = new ExpiryScanner({
     partnerCenter: backend.partnerCenter,
     graph: backend.graph,

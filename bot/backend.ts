@@ -1,6 +1,16 @@
 import axios from 'axios';
 import { startSandbox, RunningSandbox } from '../sandbox/server';
-import { createTokenSources } from '../services/auth';
+import {
+  DEMO_PARTNER_ADMIN,
+  RefreshTokenStore,
+  createPartnerAuth,
+  localEncryptionKey,
+  parseEncryptionKey,
+  signInSandboxPartnerAdmin,
+  type PartnerConnection,
+  type PartnerConnectionStatus,
+  type TokenSources,
+} from '../services/auth';
 import { GraphClient } from '../services/graph';
 import {
   AdaptiveConcurrencyLimiter,
@@ -37,6 +47,10 @@ export interface Backend {
   /** Set when this process runs the sandbox itself. */
   embeddedSandbox?: RunningSandbox;
   readiness: ReadinessCheck;
+  /** The partner admin's App+User connection: status, device-code connect, change events (admin cards, status). */
+  partnerConnection: PartnerConnection;
+  /** The token sources (Graph delegated through GDAP included) the clients are built on. */
+  tokens: TokenSources;
   close(): Promise<void>;
 }
 
@@ -85,7 +99,8 @@ export async function connectBackend(
   config: PartnerCenterConfig,
   dataDir: string,
   logger: Logger,
-  store?: Store,
+  /** Where the partner admin's refresh token is kept (encrypted). */
+  store: Store,
   rates: RateBudgetOptions = DEFAULT_RATE_BUDGETS,
 ): Promise<Backend> {
   let embeddedSandbox: RunningSandbox | undefined;
@@ -101,14 +116,28 @@ export async function connectBackend(
     throw new Error('Partner Center and Graph base URLs are missing');
   }
 
-  const tokens = createTokenSources({
-    mode: config.mode,
-    tenantId: config.partnerTenantId,
-    clientId: config.clientId,
-    clientSecret: config.clientSecret,
-    certificate: config.certificate,
-    refreshToken: config.refreshToken,
-  });
+  // Sandbox mode talks to the sandbox's identity endpoint: the embedded one, or the one serving the given base URLs.
+  const sandboxUrl = config.mode === 'sandbox' ? (embeddedSandbox?.url ?? new URL(partnerCenterBaseUrl).origin) : undefined;
+  const encryptionKey = config.tokenEncryptionKey ? parseEncryptionKey(config.tokenEncryptionKey) : localEncryptionKey(dataDir);
+  const { tokens, partnerConnection } = createPartnerAuth(
+    {
+      mode: config.mode,
+      tenantId: config.partnerTenantId,
+      clientId: config.clientId,
+      clientSecret: config.clientSecret,
+      certificate: config.certificate,
+      authorityHost: config.authorityHost,
+      sandboxUrl,
+    },
+    { store, encryptionKey },
+  );
+  await importConfiguredRefreshToken(config, store, encryptionKey, logger);
+  partnerConnection.onChange((status) => logConnection(logger, status));
+  if (sandboxUrl && (await partnerConnection.status()).state !== 'connected') {
+    // The newcomer path stays two commands: the sandbox approves the demo partner admin's device code.
+    const status = await signInSandboxPartnerAdmin(partnerConnection, sandboxUrl);
+    logger.info(`Sandbox: signed in the demo partner admin ${status.userPrincipalName ?? DEMO_PARTNER_ADMIN} (device code approved by the sandbox)`);
+  }
   const limiter = new AdaptiveConcurrencyLimiter({ maxConcurrency: 4 });
   const budgets = createRateBudgets(rates, store);
   const http = new ApiHttp({
@@ -133,6 +162,9 @@ export async function connectBackend(
       const firstPage = partnerCenter.listCustomers({ size: 1 });
       await firstPage.next();
       await firstPage.return(undefined);
+      // App+User calls need a connected partner admin: until then /readyz/details says who is (not) connected and why.
+      const connection = await partnerConnection.status();
+      if (connection.state !== 'connected') throw new Error(describeConnection(connection));
       lastSuccessAt = Date.now();
     },
   };
@@ -146,6 +178,8 @@ export async function connectBackend(
     graphBaseUrl,
     embeddedSandbox,
     readiness,
+    partnerConnection,
+    tokens,
     close: async () => {
       await embeddedSandbox?.close();
     },
@@ -161,4 +195,32 @@ function requestLogger(logger: Logger): RequestLogger {
       else logger.warn(`${entry.service} ${entry.method} ${entry.path} ${entry.status ?? 'no response'} (${entry.outcome})`, fields);
     },
   };
+}
+
+/** One line for logs and /readyz/details: state, who, MFA, token age — never the token. */
+export function describeConnection(status: PartnerConnectionStatus, now = Date.now()): string {
+  if (status.state === 'notConnected') return 'partner admin not connected: run `npm run connect` or say "connect partner center" to the bot';
+  const days = status.tokenIssuedAt === undefined ? '?' : Math.floor((now - status.tokenIssuedAt) / 86_400_000);
+  const who = `${status.userPrincipalName ?? 'unknown user'}, ${status.mfa ? 'MFA' : 'no MFA'}, refresh token ${days} days old`;
+  if (status.state === 'connected') return `connected as ${who}`;
+  const why = status.lastFailure ? `: ${status.lastFailure.reason}` : '';
+  return `partner admin connection ${status.state} (${who})${why}; reconnect with \`npm run connect\` or "connect partner center"`;
+}
+
+function logConnection(logger: Logger, status: PartnerConnectionStatus): void {
+  if (status.state === 'connected') logger.debug(`Partner Center connection: ${describeConnection(status)}`);
+  else logger.warn(`Partner Center connection: ${describeConnection(status)}`);
+}
+
+/**
+ * PARTNER_CENTER_REFRESH_TOKEN (the secure application model's earlier setup) is taken over once into the encrypted,
+ * rotating store when nobody is connected; from then on the stored, rotated token is the one used.
+ */
+async function importConfiguredRefreshToken(config: PartnerCenterConfig, store: Store, key: Buffer, logger: Logger): Promise<void> {
+  if (!config.refreshToken) return;
+  const tokens = new RefreshTokenStore(store, key);
+  if (await tokens.read()) return;
+  const now = Date.now();
+  await tokens.connect({ userPrincipalName: 'imported from PARTNER_CENTER_REFRESH_TOKEN', mfa: false, tokenIssuedAt: now, connectedAt: now }, config.refreshToken);
+  logger.warn('PARTNER_CENTER_REFRESH_TOKEN was imported into the encrypted token store; remove it from the configuration and connect with `npm run connect` for MFA status');
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ALERT_VARIABLES, alertSettingsOf, type AlertSettings } from '../services/alerts/settings';
 import { parseApproverList } from '../services/approvals/approvers';
 import { isGuid, isObjectId } from '../services/domain/ids';
+import { SANDBOX_AUTHORITY_HOST, SANDBOX_CLIENT_SECRET } from '../sandbox/identity';
 
 /**
  * Every setting of the bot, read once from the environment (and an optional `.env`), validated and frozen.
@@ -89,14 +90,24 @@ export interface PartnerCenterConfig {
   readonly clientId: string;
   readonly clientSecret?: string;
   readonly certificate?: { readonly thumbprint: string; readonly privateKeyPath: string };
-  /** Enables Partner Center App+User calls in live mode (stored refresh token of an MFA sign-in). */
+  /** Live: a partner admin's refresh token imported once into the encrypted store when nobody is connected yet. */
   readonly refreshToken?: string;
+  /** AUTHORITY_HOST: msal-node's authority host (https), Entra's or the sandbox's. */
+  readonly authorityHost: string;
+  /** TOKEN_ENCRYPTION_KEY (32 bytes, base64 or hex); unset outside production = a key kept in DATA_DIR. */
+  readonly tokenEncryptionKey?: string;
   /** Catalog market, e.g. US or DE. */
   readonly country: string;
 }
 
 export const LIVE_PARTNER_CENTER_BASE_URL = 'https://api.partnercenter.microsoft.com/v1';
 export const LIVE_GRAPH_BASE_URL = 'https://graph.microsoft.com/v1.0';
+export const LIVE_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+
+/** 32 bytes as base64 or hex, or a secret of at least 32 characters (services/auth's parseEncryptionKey reads it). */
+function isEncryptionKey(text: string): boolean {
+  return text.trim().length >= 32;
+}
 /** The sandbox's partner tenant and app; never used in live mode. */
 const SANDBOX_PARTNER_TENANT_ID = '5a1db0c5-0000-4000-8000-00000000face';
 const SANDBOX_CLIENT_ID = '5a1db0c5-0000-4000-8000-0000000b0a7d';
@@ -246,6 +257,10 @@ const VARIABLES = {
   PARTNER_CENTER_CERTIFICATE_THUMBPRINT: text(),
   PARTNER_CENTER_CERTIFICATE_KEY_PATH: text(),
   PARTNER_CENTER_REFRESH_TOKEN: text(),
+  /** Where msal-node signs in: Entra (default in live mode) or the sandbox's identity endpoint (an https name the bot carries to it). */
+  AUTHORITY_HOST: httpUrl(),
+  /** AES-256-GCM key of the stored partner refresh token; required in production (a Key Vault reference in the app settings). */
+  TOKEN_ENCRYPTION_KEY: text(),
   PARTNER_COUNTRY: text('US').transform((raw, ctx) => {
     const country = raw.toUpperCase();
     if (/^[A-Z]{2}$/.test(country)) return country;
@@ -376,8 +391,15 @@ function checkCombinations(v: Values, ctx: z.RefinementCtx): void {
     problem(`ADMINS must name real Entra users when ${why}; not Entra object ids (Agents Playground mock users?): ${mockAdmins.join(', ')}`);
   }
 
-  if (v.LICENSE_PATH === 'partnerCenter' && live && v.PARTNER_CENTER_REFRESH_TOKEN === '') {
-    problem('LICENSE_PATH=partnerCenter needs PARTNER_CENTER_REFRESH_TOKEN in live mode (licenseupdates is an App+User call)');
+  if (v.AUTHORITY_HOST !== undefined && !v.AUTHORITY_HOST.toLowerCase().startsWith('https://')) {
+    problem(`AUTHORITY_HOST="${v.AUTHORITY_HOST}" must be an https:// URL (msal-node refuses other authorities)`);
+  }
+  // The key is named, never echoed.
+  if (v.TOKEN_ENCRYPTION_KEY !== '' && !isEncryptionKey(v.TOKEN_ENCRYPTION_KEY)) {
+    problem('TOKEN_ENCRYPTION_KEY must be 32 bytes as base64 or hex (e.g. `openssl rand -base64 32`), or a secret of at least 32 characters');
+  }
+  if (production && v.TOKEN_ENCRYPTION_KEY === '') {
+    problem('TOKEN_ENCRYPTION_KEY is required when NODE_ENV=production: it encrypts the stored partner refresh token (32 random bytes as base64, e.g. a Key Vault reference in the app settings)');
   }
 }
 
@@ -456,6 +478,9 @@ function partnerCenterOf(v: Values): PartnerCenterConfig {
       graphBaseUrl: v.GRAPH_BASE_URL,
       partnerTenantId: v.PARTNER_TENANT_ID || SANDBOX_PARTNER_TENANT_ID,
       clientId: v.PARTNER_CENTER_CLIENT_ID || SANDBOX_CLIENT_ID,
+      clientSecret: v.PARTNER_CENTER_CLIENT_SECRET || SANDBOX_CLIENT_SECRET,
+      authorityHost: v.AUTHORITY_HOST ?? SANDBOX_AUTHORITY_HOST,
+      tokenEncryptionKey: v.TOKEN_ENCRYPTION_KEY || undefined,
     };
   }
   const thumbprint = v.PARTNER_CENTER_CERTIFICATE_THUMBPRINT;
@@ -470,6 +495,8 @@ function partnerCenterOf(v: Values): PartnerCenterConfig {
     clientSecret: v.PARTNER_CENTER_CLIENT_SECRET || undefined,
     certificate: thumbprint !== '' || privateKeyPath !== '' ? { thumbprint, privateKeyPath } : undefined,
     refreshToken: v.PARTNER_CENTER_REFRESH_TOKEN || undefined,
+    authorityHost: v.AUTHORITY_HOST ?? LIVE_AUTHORITY_HOST,
+    tokenEncryptionKey: v.TOKEN_ENCRYPTION_KEY || undefined,
   };
 }
 

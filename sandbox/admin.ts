@@ -3,6 +3,7 @@ import type { SandboxEnv } from './apiTypes';
 import { DAY_MS, addYears, isoDay } from './clock';
 import { AdminError } from './errors';
 import type { FaultEngine } from './faults';
+import type { SandboxIdentity } from './identity';
 import { defaultAccess, gdapRolesOf, readAccess } from './gdap';
 import { asInteger, asRecord, asString, isGuid } from './input';
 import { KnobError, mergeKnobs, type Knobs } from './knobs';
@@ -33,6 +34,7 @@ export interface AdminControls {
   reset(seed: 'demo' | 'empty', customers: number | undefined): void;
   faults: FaultEngine;
   requests: RequestLog;
+  identity: SandboxIdentity;
 }
 
 type AdminHandler = (request: AdminRequest, params: Record<string, string>) => AdminResponse;
@@ -69,6 +71,9 @@ export class AdminApi {
     add('GET', '/ledger', (request) => this.ledger(request));
     add('GET', '/requests', (request) => this.requestLog(request));
     add('GET', '/state/customers/:customerId', (_request, params) => this.state(params.customerId));
+    add('GET', '/identity/devicecodes', () => ({ status: 200, body: { deviceCodes: this.controls.identity.pendingDeviceCodes() } }));
+    add('POST', '/identity/devicecodes/:userCode/approve', (request, params) => this.approveDeviceCode(request, params.userCode));
+    add('POST', '/identity/devicecodes/:userCode/decline', (_request, params) => this.controls.identity.declineDeviceCode(params.userCode));
   }
 
   handle(request: AdminRequest): AdminResponse {
@@ -384,6 +389,15 @@ export class AdminApi {
     const limit = Number(request.query.get('limit') ?? 10000);
     const entries = this.env.db.ledger({ customerId, afterSeq, limit });
     return { status: 200, body: { entries, lastSeq: entries.at(-1)?.seq ?? afterSeq } };
+  }
+
+  /** A pending device-code sign-in finished by the named partner user (`{userPrincipalName, mfa}`; MFA defaults to true). */
+  private approveDeviceCode(request: AdminRequest, userCode: string): AdminResponse {
+    const body = this.body(request);
+    const upn = asString(body.userPrincipalName);
+    if (!upn) throw new AdminError(400, 'userPrincipalName is required');
+    if (body.mfa !== undefined && typeof body.mfa !== 'boolean') throw new AdminError(400, 'mfa must be a boolean');
+    return this.controls.identity.approveDeviceCode(userCode, upn, body.mfa !== false);
   }
 
   private requestLog(request: AdminRequest): AdminResponse {

@@ -7,6 +7,7 @@ import type { Knobs, OperationName } from './knobs';
 import type { Ledger } from './ledger';
 import type { Lifecycle } from './lifecycle';
 import type { CustomerRecord, LedgerChange } from './model';
+import type { SigningKeys } from './identityKeys';
 
 export type Api = 'partnerCenter' | 'graph';
 
@@ -23,6 +24,8 @@ export interface SandboxEnv {
   /** random id generator for runtime entities (orders, carts, subscriptions). */
   newId: () => string;
   newOrderId: () => string;
+  /** The identity endpoint's key: the APIs accept only tokens it signed. */
+  signingKeys: SigningKeys;
 }
 
 export interface ApiContext {

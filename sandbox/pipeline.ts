@@ -215,7 +215,7 @@ export class ApiPipeline {
 
   private authenticate(api: Api, headers: IncomingHttpHeaders): TokenClaims {
     const audiences = api === 'graph' ? GRAPH_AUDIENCES : PARTNER_CENTER_AUDIENCES;
-    const checked = checkBearer(header(headers, 'authorization'), audiences, this.env.clock.baseMs());
+    const checked = checkBearer(header(headers, 'authorization'), audiences, this.env.clock.nowMs(), this.env.signingKeys);
     if (checked.ok) return checked.claims;
     const message = describeTokenProblem(checked.problem);
     if (api === 'graph') {

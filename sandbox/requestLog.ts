@@ -4,7 +4,7 @@ export interface RequestLogEntry {
   /** real time the request arrived. */
   at: string;
   sandboxTime: string;
-  api: 'partnerCenter' | 'graph';
+  api: 'partnerCenter' | 'graph' | 'identity';
   method: string;
   path: string;
   operation: string | null;
@@ -16,6 +16,8 @@ export interface RequestLogEntry {
   retryAfterSeconds: number | null;
   faults: string[];
   replayed: boolean;
+  /** Identity endpoint: the client library that asked (`x-client-SKU` and `x-client-VER`, e.g. "msal.js.node 3.8.10"). */
+  client?: string | null;
 }
 
 export class RequestLog {

@@ -6,6 +6,8 @@ import { GRAPH_BASE_PATH, PARTNER_CENTER_BASE_PATH, type SandboxEnv } from './ap
 import { SandboxClock } from './clock';
 import { SandboxDb } from './db';
 import { FaultEngine } from './faults';
+import { SandboxIdentity, type IdentityOptions } from './identity';
+import { SigningKeys } from './identityKeys';
 import { DEFAULT_KNOBS, mergeKnobs, type Knobs } from './knobs';
 import { Ledger } from './ledger';
 import { Lifecycle } from './lifecycle';
@@ -33,12 +35,22 @@ export interface SandboxOptions {
   /** base clock; the admin API adds a persisted offset. */
   now?: () => Date;
   log?: (line: string) => void;
+  /** The partner tenant and partner app the identity endpoint knows (default: the sandbox's demo ids and secret). */
+  identity?: IdentityOptions;
 }
 
 export interface RunningSandbox {
   url: string;
   partnerCenterBaseUrl: string;
   graphBaseUrl: string;
+  /** The partner tenant and app id its identity endpoint signs in (`${url}/{tenant}/oauth2/v2.0/token`). */
+  partnerTenantId: string;
+  clientId: string;
+  /**
+   * Signs an access token as its token endpoint would (defaults: partner tenant, app-only, 1 h on the sandbox clock),
+   * for in-process tests of the sandbox's own APIs; everything else asks the token endpoint.
+   */
+  issueAccessToken(claims: Record<string, unknown>): string;
   close(): Promise<void>;
 }
 
@@ -114,10 +126,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     lifecycle: new Lifecycle(db, ledger, () => knobs),
     newId: randomUUID,
     newOrderId: () => randomBytes(6).toString('hex'),
+    signingKeys: new SigningKeys(),
   };
   const faults = new FaultEngine(() => knobs);
   const buckets = new TokenBuckets();
   const requests = new RequestLog();
+  const identity = new SandboxIdentity(db, clock, env.signingKeys, requests, options.identity);
   const sleeper = new Sleeper();
 
   if (db.meta<string>(SEEDED_KEY) === undefined) {
@@ -141,6 +155,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     },
     faults,
     requests,
+    identity,
   });
 
   const deliver = (request: IncomingMessage, response: ServerResponse, outcome: ApiOutcome, graph: boolean): void => {
@@ -176,6 +191,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
           }
           const answer = admin.handle({ method, path: url.pathname.slice('/_sandbox'.length) || '/', query: url.searchParams, body });
           writeJson(response, answer.status, {}, answer.body);
+          return;
+        }
+        if (identity.handles(method, url.pathname)) {
+          const answer = identity.handle({ method, pathname: url.pathname, query: url.searchParams, headers: request.headers, rawBody, origin: `http://${host}` });
+          if (answer.text !== undefined) {
+            response.writeHead(answer.status, { ...answer.headers, 'Content-Length': Buffer.byteLength(answer.text) });
+            response.end(answer.text);
+          } else {
+            writeJson(response, answer.status, answer.headers, answer.body);
+          }
           return;
         }
         const isGraph = url.pathname === GRAPH_BASE_PATH || url.pathname.startsWith(`${GRAPH_BASE_PATH}/`);
@@ -227,6 +252,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     url,
     partnerCenterBaseUrl: `${url}${PARTNER_CENTER_BASE_PATH}`,
     graphBaseUrl: `${url}${GRAPH_BASE_PATH}`,
+    partnerTenantId: identity.partnerTenantId,
+    clientId: identity.clientId,
+    issueAccessToken: (claims) => identity.issueAccessToken(claims),
     close() {
       closing ??= new Promise<void>((resolve) => {
         sleeper.close();

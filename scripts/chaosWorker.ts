@@ -3,26 +3,19 @@
  * in `--data-dir`, without Teams (progress goes to the log). It resumes every unfinished run at start and prints
  * `ready`; the harness kills it with SIGKILL at random moments. SIGTERM stops it cleanly.
  *
- * CHAOS_MUTANT=skipMove|skipSuspend|buyTwice (read here and nowhere else) swaps in a client that breaks that promise
- * while reporting success (scripts/chaosMutants.ts): the harness's self-test must then fail. Unknown values are refused.
- *
  * node -r ./scripts/chaosRegister.cjs scripts/chaosWorker.ts --data-dir DIR --pc-url URL --graph-url URL --owner ID
  *   [--concurrency N] [--lease-ttl-ms MS] [--verbose]
  */
-import { join } from 'node:path';
 import axios from 'axios';
-import { createTokenSources } from '../services/auth';
+import { createPartnerAuth, localEncryptionKey, signInSandboxPartnerAdmin } from '../services/auth';
+import { SANDBOX_AUTHORITY_HOST, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PARTNER_TENANT_ID } from '../sandbox/identity';
 import { GraphClient } from '../services/graph';
 import { ApiHttp } from '../services/http';
 import { createLogger } from '../services/logging';
 import { MigrationRunner, type RunNotifier } from '../services/migration';
 import { PartnerCenterClient } from '../services/partnerCenter';
 import { openSqliteStore } from '../services/store';
-import { BuyTwicePartnerCenterClient, SkipMoveGraphClient, SkipSuspendPartnerCenterClient, parseMutant } from './chaosMutants';
 
-/** Any GUIDs: the sandbox accepts every partner tenant; they only need to look real. */
-const PARTNER_TENANT_ID = '5a1db0c5-0000-4000-8000-00000000face';
-const CLIENT_ID = '5a1db0c5-0000-4000-8000-0000000c4a05';
 
 interface WorkerOptions {
   dataDir: string;
@@ -68,29 +61,26 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const logger = createLogger(options.verbose ? 'info' : 'warn', (line) => process.stderr.write(`${line}\n`));
   const store = openSqliteStore(options.dataDir);
-  const tokens = createTokenSources({ mode: 'sandbox', tenantId: PARTNER_TENANT_ID, clientId: CLIENT_ID });
+  // Tokens from the sandbox's identity endpoint, as the bot gets them; the demo partner admin signs in once per data dir.
+  const sandboxUrl = new URL(options.partnerCenterUrl).origin;
+  const { tokens, partnerConnection } = createPartnerAuth(
+    { mode: 'sandbox', tenantId: SANDBOX_PARTNER_TENANT_ID, clientId: SANDBOX_CLIENT_ID, clientSecret: SANDBOX_CLIENT_SECRET, authorityHost: SANDBOX_AUTHORITY_HOST, sandboxUrl },
+    { store, encryptionKey: localEncryptionKey(options.dataDir) },
+  );
+  if ((await partnerConnection.status()).state !== 'connected') await signInSandboxPartnerAdmin(partnerConnection, sandboxUrl);
   const http = new ApiHttp({
     axios: axios.create(),
     timeoutMs: 3_000,
     retryPolicy: { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 1_000, maxTotalMs: 30_000 },
   });
-  const mutant = parseMutant(process.env.CHAOS_MUTANT);
-  const partnerCenterOptions = {
+  const partnerCenter = new PartnerCenterClient({
     http,
     baseUrl: options.partnerCenterUrl,
     getToken: tokens.partnerCenter,
     getUserToken: tokens.partnerCenterUser,
     pollIntervalMs: 100,
-  };
-  const partnerCenter =
-    mutant === 'skipSuspend'
-      ? new SkipSuspendPartnerCenterClient(partnerCenterOptions)
-      : mutant === 'buyTwice'
-        ? new BuyTwicePartnerCenterClient(partnerCenterOptions)
-        : new PartnerCenterClient(partnerCenterOptions);
-  const graphOptions = { http, baseUrl: options.graphUrl, getToken: tokens.graph, batchPartBackoffMs: 100 };
-  const graph = mutant === 'skipMove' ? new SkipMoveGraphClient(graphOptions, join(options.dataDir, 'mutant-skipMove.jsonl')) : new GraphClient(graphOptions);
-  if (mutant) logger.warn('chaos worker runs a mutant', { mutant });
+  });
+  const graph = new GraphClient({ http, baseUrl: options.graphUrl, getToken: tokens.graph, batchPartBackoffMs: 100 });
   const notifier: RunNotifier = {
     progress: async (view) => {
       logger.info('progress', { run: view.runId, status: view.status, step: view.step, moved: view.users.moved, total: view.users.total });

@@ -116,7 +116,7 @@ export class ApiError extends Error implements ApiErrorFields {
 
 /** Raised by the token providers; never carries the secret, the certificate or any token. */
 export class TokenAcquisitionError extends Error {
-  readonly source: 'partnerCenter' | 'partnerCenterUser' | 'graph';
+  readonly source: 'partnerCenter' | 'partnerCenterUser' | 'graph' | 'graphDelegated';
   readonly tenantId: string;
   /** MSAL error code (e.g. `invalid_client`) or the AADSTS code when one is present. */
   readonly code: string;
@@ -130,6 +130,31 @@ export class TokenAcquisitionError extends Error {
     this.code = fields.code;
     this.retryable = fields.retryable;
   }
+}
+
+/**
+ * No partner admin connection to act as (App+User, GDAP delegated): nobody has signed in yet, the stored refresh
+ * token expired (90 days without a redemption) or the identity platform refused it. Never retried and never a
+ * customer's fault: an admin has to connect again. App+User calls never fall back to app-only.
+ */
+export class PartnerNotConnectedError extends Error {
+  readonly reason: 'notConnected' | 'expired' | 'refused';
+
+  constructor(reason: PartnerNotConnectedError['reason'], detail?: string) {
+    const why =
+      reason === 'notConnected'
+        ? 'No partner admin is connected to Partner Center'
+        : reason === 'expired'
+          ? 'The partner admin connection to Partner Center expired (no successful token redemption for 90 days)'
+          : `The identity platform refused the partner admin's refresh token${detail ? ` (${detail})` : ''}`;
+    super(`${why}. An admin must reconnect: say "connect partner center" to the bot, or run \`npm run connect\`.`);
+    this.name = 'PartnerNotConnectedError';
+    this.reason = reason;
+  }
+}
+
+export function isPartnerNotConnectedError(error: unknown): error is PartnerNotConnectedError {
+  return error instanceof PartnerNotConnectedError;
 }
 
 export function isApiError(error: unknown): error is ApiError {

@@ -1,13 +1,11 @@
 import axios from 'axios';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
-import { createTokenSources } from '../../services/auth';
+import { lazySandboxTokens } from '../support/sandboxAuth';
 import { customerFacts, GraphTenantDirectory, planLines, recommendPlans } from '../../services/catalog';
 import { GraphClient } from '../../services/graph';
 import { ApiHttp } from '../../services/http';
 import { PartnerCenterClient } from '../../services/partnerCenter';
 
-const PARTNER_TENANT = '5a1db0c5-0000-4000-8000-00000000face';
-const CLIENT_ID = '5a1db0c5-0000-4000-8000-0000000b0a7d';
 const KAIZALA_SKU = '00000000-0000-4000-8000-00000000c0de';
 
 /**
@@ -21,7 +19,7 @@ describe('suite variants for the sandbox demo customers, over real HTTP', () => 
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, seed: 'demo' });
-    const tokens = createTokenSources({ mode: 'sandbox', tenantId: PARTNER_TENANT, clientId: CLIENT_ID });
+    const tokens = lazySandboxTokens(sandbox);
     const http = new ApiHttp({ axios: axios.create() });
     const partnerCenter = new PartnerCenterClient({ http, baseUrl: sandbox.partnerCenterBaseUrl, getToken: tokens.partnerCenter, getUserToken: tokens.partnerCenterUser });
     directory = new GraphTenantDirectory(new GraphClient({ http, baseUrl: sandbox.graphBaseUrl, getToken: tokens.graph }), partnerCenter, 'US');

@@ -6,10 +6,12 @@ import {
   type MsalClientSettings,
   type MsalTokenResult,
 } from '../../services/auth/msalTokenSources';
-import { createSandboxTokenSource, decodeJwtClaims } from '../../services/auth/sandboxTokens';
+import { randomBytes } from 'node:crypto';
+import { RefreshTokenStore } from '../../services/auth/refreshTokenStore';
 import { cachedTokenSource } from '../../services/auth/tokenCache';
-import { createTokenSources } from '../../services/auth/tokenSources';
-import { isAuthFailure, isTokenAcquisitionError, TokenAcquisitionError } from '../../services/http/errors';
+import { createTokenSources, type TokenSourcesConfig, type TokenSourcesDependencies } from '../../services/auth/tokenSources';
+import { isAuthFailure, isTokenAcquisitionError, PartnerNotConnectedError, TokenAcquisitionError } from '../../services/http/errors';
+import { IN_MEMORY, openSqliteStore } from '../../services/store';
 
 const PARTNER_TENANT = 'aaaaaaaa-0000-4000-8000-000000000001';
 const CUSTOMER_TENANT = 'bbbbbbbb-0000-4000-8000-000000000002';
@@ -50,6 +52,8 @@ function fakeMsal(clock: () => number): FakeMsal {
       return {
         acquireTokenByClientCredential: (request) => respond('clientCredential', request.scopes),
         acquireTokenByRefreshToken: (request) => respond('refreshToken', request.scopes, request.refreshToken),
+        // Live sources only read it after a refresh-token redemption; this fake's redemptions return no account.
+        getTokenCache: () => ({ serialize: () => '{}', removeAccount: async () => undefined }),
       };
     },
   };
@@ -124,21 +128,29 @@ describe('token cache', () => {
   });
 });
 
+/** The store and key every token source needs (the partner admin's refresh token lives there). */
+function deps(extra: Omit<TokenSourcesDependencies, 'store' | 'encryptionKey'> = {}): TokenSourcesDependencies {
+  return { store: openSqliteStore(IN_MEMORY), encryptionKey: randomBytes(32), ...extra };
+}
+
 describe('createTokenSources (live)', () => {
-  it('builds certificate credentials from the PEM file and an App+User source from the refresh token', async () => {
+  it('builds certificate credentials from the PEM file and an App+User source from the stored refresh token', async () => {
     const msal = fakeMsal(() => 0);
+    const dependencies = deps({ msalClientFactory: msal.factory, readFile: (path) => (path === '/keys/app.pem' ? PEM : '') });
+    await new RefreshTokenStore(dependencies.store, dependencies.encryptionKey).connect(
+      { userPrincipalName: 'admin@partner.example', mfa: true, tokenIssuedAt: Date.now(), connectedAt: Date.now() },
+      'stored-refresh-token',
+    );
     const sources = createTokenSources(
       {
         mode: 'live',
         tenantId: PARTNER_TENANT,
         clientId: 'app-id',
         certificate: { thumbprint: 'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01', privateKeyPath: '/keys/app.pem' },
-        refreshToken: 'stored-refresh-token',
       },
-      { msalClientFactory: msal.factory, readFile: (path) => (path === '/keys/app.pem' ? PEM : '') },
+      dependencies,
     );
-    expect(sources.partnerCenterUser).toBeDefined();
-    await sources.partnerCenterUser?.();
+    await sources.partnerCenterUser();
     expect(msal.created[0].clientCertificate).toEqual({ thumbprint: 'ABCDEF0123456789ABCDEF0123456789ABCDEF01', privateKey: PEM });
     const userCall = msal.calls.find((call) => call.kind === 'refreshToken');
     expect(userCall).toEqual({
@@ -149,23 +161,25 @@ describe('createTokenSources (live)', () => {
     });
   });
 
-  it('uses a SHA-256 thumbprint field for 64-hex thumbprints', () => {
+  it('uses a SHA-256 thumbprint field for 64-hex thumbprints', async () => {
     const msal = fakeMsal(() => 0);
     const sources = createTokenSources(
       { mode: 'live', tenantId: PARTNER_TENANT, clientId: 'app-id', certificate: { thumbprint: 'a'.repeat(64), privateKeyPath: '/k.pem' } },
-      { msalClientFactory: msal.factory, readFile: () => PEM },
+      deps({ msalClientFactory: msal.factory, readFile: () => PEM }),
     );
-    expect(sources.partnerCenterUser).toBeUndefined();
+    // Nobody connected: App+User never falls back to app-only.
+    await expect(sources.partnerCenterUser()).rejects.toBeInstanceOf(PartnerNotConnectedError);
+    expect(msal.calls).toHaveLength(0);
     expect(msal.created[0].clientCertificate).toEqual({ thumbprintSha256: 'a'.repeat(64), privateKey: PEM });
   });
 
   it('refuses a config with both or neither credential, naming the fields', () => {
-    const base = { mode: 'live' as const, tenantId: PARTNER_TENANT, clientId: 'app-id' };
-    expect(() => createTokenSources(base)).toThrow(/clientSecret and certificate/);
-    expect(() => createTokenSources({ ...base, clientSecret: SECRET, certificate: { thumbprint: 'x', privateKeyPath: '/k' } })).toThrow(/exactly one/);
-    expect(() => createTokenSources({ ...base, clientId: '' , clientSecret: SECRET })).toThrow(/clientId/);
+    const base: TokenSourcesConfig = { mode: 'live', tenantId: PARTNER_TENANT, clientId: 'app-id' };
+    expect(() => createTokenSources(base, deps())).toThrow(/clientSecret and certificate/);
+    expect(() => createTokenSources({ ...base, clientSecret: SECRET, certificate: { thumbprint: 'x', privateKeyPath: '/k' } }, deps())).toThrow(/exactly one/);
+    expect(() => createTokenSources({ ...base, clientId: '', clientSecret: SECRET }, deps())).toThrow(/clientId/);
     expect(() =>
-      createTokenSources({ ...base, certificate: { thumbprint: 'x', privateKeyPath: '/missing.pem' } }, { readFile: () => { throw new Error('ENOENT'); } }),
+      createTokenSources({ ...base, certificate: { thumbprint: 'x', privateKeyPath: '/missing.pem' } }, deps({ readFile: () => { throw new Error('ENOENT'); } })),
     ).toThrow(/certificate.privateKeyPath/);
   });
 
@@ -176,7 +190,7 @@ describe('createTokenSources (live)', () => {
       errorNo: '7000215',
       status: 401,
     });
-    const sources = createTokenSources({ mode: 'live', tenantId: PARTNER_TENANT, clientId: 'app-id', clientSecret: SECRET }, { msalClientFactory: msal.factory });
+    const sources = createTokenSources({ mode: 'live', tenantId: PARTNER_TENANT, clientId: 'app-id', clientSecret: SECRET }, deps({ msalClientFactory: msal.factory }));
     const error = await sources.graph(CUSTOMER_TENANT).catch((caught: unknown) => caught);
     expect(isTokenAcquisitionError(error)).toBe(true);
     expect(error).toMatchObject({ source: 'graph', tenantId: CUSTOMER_TENANT, code: 'invalid_client AADSTS7000215', retryable: false });
@@ -191,70 +205,5 @@ describe('createTokenSources (live)', () => {
     const error = await getToken().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TokenAcquisitionError);
     expect(isAuthFailure(error)).toBe(false);
-  });
-});
-
-describe('sandbox tokens', () => {
-  const now = Date.parse('2026-05-02T09:00:00Z');
-
-  it('mints unsigned JWTs with the Partner Center and Graph claims', async () => {
-    const sources = createTokenSources({ mode: 'sandbox', tenantId: PARTNER_TENANT, clientId: 'app-id' }, { now: () => now });
-    const pc = await sources.partnerCenter();
-    const [header, , signature] = pc.split('.');
-    expect(JSON.parse(Buffer.from(header, 'base64url').toString('utf8'))).toEqual({ alg: 'none', typ: 'JWT' });
-    expect(signature).toBe('');
-    expect(pc.endsWith('.')).toBe(true);
-    const iat = Math.floor(now / 1000);
-    expect(decodeJwtClaims(pc)).toEqual({ aud: 'https://api.partnercenter.microsoft.com', tid: PARTNER_TENANT, idtyp: 'app', appid: 'app-id', iat, exp: iat + 3600 });
-
-    expect(decodeJwtClaims(await sources.graph(CUSTOMER_TENANT))).toEqual({
-      aud: 'https://graph.microsoft.com',
-      tid: CUSTOMER_TENANT,
-      idtyp: 'app',
-      appid: 'app-id',
-      iat,
-      exp: iat + 3600,
-    });
-
-    const user = decodeJwtClaims(await (sources.partnerCenterUser as () => Promise<string>)());
-    expect(user).toMatchObject({ aud: 'https://api.partnercenter.microsoft.com', tid: PARTNER_TENANT, idtyp: 'user', scp: 'user_impersonation', amr: ['pwd', 'mfa'] });
-  });
-
-  it('mints one token per audience and tenant for many concurrent callers, and reuses it until shortly before expiry, like live mode', async () => {
-    // A clock that moves a second at every reading: two mints can never produce the same token.
-    let clock = now;
-    const tick = () => (clock += 1000);
-    const sources = createTokenSources({ mode: 'sandbox', tenantId: PARTNER_TENANT, clientId: 'app-id' }, { now: tick });
-    const user = sources.partnerCenterUser as () => Promise<string>;
-    const callers = (getToken: () => Promise<string>) => Array.from({ length: 25 }, () => getToken());
-    const pending = {
-      partnerCenter: callers(() => sources.partnerCenter()),
-      partnerCenterUser: callers(user),
-      customerGraph: callers(() => sources.graph(CUSTOMER_TENANT)),
-      partnerGraph: callers(() => sources.graph(PARTNER_TENANT)),
-    };
-    const minted = new Map<string, string>();
-    for (const [source, tokens] of Object.entries(pending)) {
-      const distinct = new Set(await Promise.all(tokens));
-      expect({ source, tokens: distinct.size }).toEqual({ source, tokens: 1 });
-      minted.set(source, [...distinct][0]);
-    }
-    expect(new Set(minted.values()).size).toBe(4);
-    expect(decodeJwtClaims(minted.get('partnerGraph') as string)).toMatchObject({ aud: 'https://graph.microsoft.com', tid: PARTNER_TENANT });
-
-    clock += 30 * 60_000;
-    expect(await sources.partnerCenter()).toBe(minted.get('partnerCenter'));
-    expect(await sources.graph(CUSTOMER_TENANT)).toBe(minted.get('customerGraph'));
-
-    clock += 30 * 60_000;
-    const renewed = await sources.partnerCenter();
-    expect(renewed).not.toBe(minted.get('partnerCenter'));
-    const firstIat = decodeJwtClaims(minted.get('partnerCenter') as string).iat as number;
-    expect(decodeJwtClaims(renewed).iat).toBeGreaterThanOrEqual(firstIat + 3600);
-  });
-
-  it('refuses a Graph token without a customer tenant', async () => {
-    const sources = createSandboxTokenSource({ partnerTenantId: PARTNER_TENANT, clientId: 'app-id' });
-    await expect(sources.graph('')).rejects.toThrow(/tenantId/);
   });
 });

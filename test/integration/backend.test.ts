@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { connectBackend, type Backend } from '../../bot/backend';
 import { loadConfig } from '../../bot/config';
 import { silentLogger } from '../../services/logging';
+import { IN_MEMORY, openSqliteStore } from '../../services/store';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
 import { SandboxAdmin } from './support';
 
@@ -27,7 +28,7 @@ describe('connectBackend in sandbox mode', () => {
 
   it('starts the embedded demo sandbox (state in DATA_DIR) and passes its readiness check', async () => {
     const config = loadConfig({ SANDBOX_PORT: '0', DATA_DIR: dataDir });
-    backend = await connectBackend(config.partnerCenter, config.dataDir, silentLogger);
+    backend = await connectBackend(config.partnerCenter, config.dataDir, silentLogger, openSqliteStore(IN_MEMORY));
 
     expect(backend.embeddedSandbox).toBeDefined();
     expect(backend.partnerCenterBaseUrl).toBe(backend.embeddedSandbox?.partnerCenterBaseUrl);
@@ -54,7 +55,7 @@ describe('connectBackend in sandbox mode', () => {
       PARTNER_CENTER_BASE_URL: external.partnerCenterBaseUrl,
       GRAPH_BASE_URL: external.graphBaseUrl,
     });
-    backend = await connectBackend(config.partnerCenter, config.dataDir, silentLogger);
+    backend = await connectBackend(config.partnerCenter, config.dataDir, silentLogger, openSqliteStore(IN_MEMORY));
 
     expect(backend.embeddedSandbox).toBeUndefined();
     expect(backend.partnerCenterBaseUrl).toBe(external.partnerCenterBaseUrl);

@@ -3,7 +3,7 @@ import axios, { type AxiosInstance, type InternalAxiosRequestConfig } from 'axio
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sandbox/server';
 import type { FaultRule, Knobs } from '../../sandbox/knobs';
 import type { RequestLogEntry as SandboxRequestLogEntry } from '../../sandbox/requestLog';
-import { createTokenSources, type TokenSources } from '../../services/auth';
+import type { TokenSources } from '../../services/auth';
 import { GraphClient, type GraphClientOptions } from '../../services/graph';
 import {
   AdaptiveConcurrencyLimiter,
@@ -12,6 +12,7 @@ import {
   type RequestLogEntry as ClientLogEntry,
 } from '../../services/http';
 import { PartnerCenterClient, type PartnerCenterClientOptions } from '../../services/partnerCenter';
+import { lazySandboxTokens } from '../support/sandboxAuth';
 
 /**
  * Raw wire bodies read by shape in tests. The one escape hatch from strict typing, kept here so the tests assert
@@ -58,7 +59,7 @@ export interface Clients {
  * limiter fed by onThrottled, sandbox token sources); `overrides` only add options backend.ts leaves at default.
  */
 export function buildClients(sandbox: RunningSandbox, overrides: ClientOverrides = {}): Clients {
-  const tokens = createTokenSources({ mode: 'sandbox', tenantId: PARTNER_TENANT_ID, clientId: CLIENT_ID });
+  const tokens = lazySandboxTokens(sandbox);
   const limiter = new AdaptiveConcurrencyLimiter({ maxConcurrency: 4 });
   const clientLog: ClientLogEntry[] = [];
   const wire: WireRequest[] = [];

@@ -2,7 +2,6 @@ import axios from 'axios';
 import { randomUUID } from 'node:crypto';
 import type { LedgerChange, LedgerEntry } from '../../sandbox/model';
 import { startSandbox, type Knobs, type RunningSandbox } from '../../sandbox/server';
-import { createTokenSources } from '../../services/auth';
 import type { MigrationRequest } from '../../services/domain/request';
 import { GraphClient } from '../../services/graph';
 import { ApiHttp } from '../../services/http';
@@ -10,13 +9,13 @@ import { silentLogger, type Logger } from '../../services/logging';
 import { MigrationRunner, type MigrationRun, type MigrationSettings, type RunNotifier, silentRunNotifier } from '../../services/migration';
 import { PartnerCenterClient } from '../../services/partnerCenter';
 import { IN_MEMORY, openSqliteStore, type Store } from '../../services/store';
+import { lazySandboxTokens } from '../support/sandboxAuth';
 
 export const KAIZALA_SKU = '00000000-0000-4000-8000-00000000c0de';
 export const BUSINESS_BASIC = { planId: 'O365_BUSINESS_ESSENTIALS', title: 'Microsoft 365 Business Basic', skuId: '3b555118-da6a-4418-894f-7df1e2096870', family: 'business' as const };
 export const OFFICE_E1 = { planId: 'STANDARDPACK', title: 'Office 365 E1', skuId: '18181a46-0d4e-45cd-891e-60aabd171b4e', family: 'enterprise' as const };
 export const REQUESTER = { aadObjectId: 'aad-requester', name: 'Megan Bowen' };
 export const APPROVER = { aadObjectId: 'aad-approver', name: 'Alex Wilber' };
-const PARTNER_TENANT = '5a1db0c5-0000-4000-8000-00000000face';
 
 /** Small delays everywhere so a whole run takes a fraction of a second against the sandbox. */
 export const FAST_KNOBS: Partial<Knobs> = { provisioningDelayMs: 150, orderListLagMs: 100, batchShuffle: false };
@@ -78,7 +77,7 @@ export interface Clients {
 }
 
 export function clientsFor(sandbox: RunningSandbox, options: { timeoutMs?: number } = {}): Clients {
-  const tokens = createTokenSources({ mode: 'sandbox', tenantId: PARTNER_TENANT, clientId: randomUUID() });
+  const tokens = lazySandboxTokens(sandbox);
   const http = new ApiHttp({
     axios: axios.create(),
     timeoutMs: options.timeoutMs ?? 5_000,

@@ -1,5 +1,5 @@
 import type { RunningSandbox } from '../../sandbox/server';
-import { GRAPH_AUDIENCE, mintToken, PARTNER_TENANT, PC_AUDIENCE, SandboxClient, startTestSandbox } from './support';
+import { GRAPH_AUDIENCE, PARTNER_TENANT, PC_AUDIENCE, SandboxClient, startTestSandbox } from './support';
 
 let sandbox: RunningSandbox;
 let client: SandboxClient;
@@ -25,11 +25,11 @@ describe('tokens', () => {
   });
 
   test('expired tokens and tokens for the other API are refused', async () => {
-    const expired = mintToken({ aud: PC_AUDIENCE, tid: PARTNER_TENANT, exp: Math.floor(Date.now() / 1000) - 60 });
+    const expired = client.token({ aud: PC_AUDIENCE, tid: PARTNER_TENANT, exp: Math.floor(Date.now() / 1000) - 60 });
     expect((await client.pc('GET', '/customers?size=1', { token: expired })).status).toBe(401);
-    const graphToken = mintToken({ aud: GRAPH_AUDIENCE, tid: customerId });
+    const graphToken = client.token({ aud: GRAPH_AUDIENCE, tid: customerId });
     expect((await client.pc('GET', '/customers?size=1', { token: graphToken })).status).toBe(401);
-    const pcToken = mintToken({ aud: PC_AUDIENCE, tid: customerId });
+    const pcToken = client.token({ aud: PC_AUDIENCE, tid: customerId });
     expect((await client.graph('GET', customerId, '/users', { token: pcToken })).status).toBe(401);
   });
 
@@ -69,7 +69,7 @@ describe('App+User-only routes', () => {
     try {
       const without = await client.pc('GET', `/customers/${customerId}/subscribedskus`, { token: client.userToken });
       expect(without.status).toBe(401);
-      const mfa = mintToken({ aud: PC_AUDIENCE, tid: PARTNER_TENANT, idtyp: 'user', amr: ['pwd', 'mfa'] });
+      const mfa = client.token({ aud: PC_AUDIENCE, tid: PARTNER_TENANT, idtyp: 'user', amr: ['pwd', 'mfa'] });
       expect((await client.pc('GET', `/customers/${customerId}/subscribedskus`, { token: mfa })).status).toBe(200);
     } finally {
       await client.admin('PUT', '/knobs', { mfaRequiredFrom: null });

@@ -5,7 +5,6 @@ import {
   BUSINESS_BASIC_SKU,
   KAIZALA_SKU,
   makeCustomer,
-  mintToken,
   PC_AUDIENCE,
   SandboxClient,
   startTestSandbox,
@@ -97,7 +96,7 @@ describe('more throttling knobs', () => {
   test('the partner bucket spans customers; Graph read units depend on the knob and warn from 80 %', async () => {
     const first = await makeCustomer(client, { users: 1 });
     const second = await makeCustomer(client, { users: 1 });
-    const otherPartner = mintToken({ aud: PC_AUDIENCE, tid: randomUUID() });
+    const otherPartner = client.token({ aud: PC_AUDIENCE, tid: randomUUID() });
     await knobs({ partnerRequestsPerMinute: 2 });
     expect((await client.pc('GET', `/customers/${first.id}`, { token: otherPartner })).status).toBe(200);
     expect((await client.pc('GET', `/customers/${second.id}`, { token: otherPartner })).status).toBe(200);

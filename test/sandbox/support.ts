@@ -16,11 +16,12 @@ export const BUSINESS_BASIC_SKU = '3b555118-da6a-4418-894f-7df1e2096870';
 export const BUSINESS_BASIC_ITEM = 'CFQ7TTC0LH18:0001:CFQ7TTC0K971';
 export const M365_E3_SKU = '05e9a617-0261-4cee-bb44-138d3ef5d965';
 
-/** An unsigned JWT as the bot mints it in sandbox mode (alg none, empty signature). */
-export function mintToken(claims: { aud: string; tid: string; idtyp?: 'app' | 'user'; exp?: number; amr?: string[] }): string {
-  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const payload = { exp: Math.floor(Date.now() / 1000) + 3600, idtyp: 'app', ...claims };
-  return `${encode({ alg: 'none', typ: 'JWT' })}.${encode(payload)}.`;
+export interface TokenClaims {
+  aud: string;
+  tid: string;
+  idtyp?: 'app' | 'user';
+  exp?: number;
+  amr?: string[];
 }
 
 export interface Reply<T = Json> {
@@ -40,11 +41,24 @@ export interface CallOptions {
 export class SandboxClient {
   constructor(readonly sandbox: RunningSandbox) {}
 
-  appToken = mintToken({ aud: PC_AUDIENCE, tid: PARTNER_TENANT, idtyp: 'app' });
-  userToken = mintToken({ aud: PC_AUDIENCE, tid: PARTNER_TENANT, idtyp: 'user' });
+  /**
+   * A token signed by the sandbox itself (its identity endpoint's key, on its clock: issued fresh at each use, so a
+   * test that moves the sandbox clock still calls with a valid token). Nothing in the tests mints.
+   */
+  token(claims: TokenClaims): string {
+    return this.sandbox.issueAccessToken({ idtyp: 'app', ...claims });
+  }
+
+  get appToken(): string {
+    return this.token({ aud: PC_AUDIENCE, tid: PARTNER_TENANT, idtyp: 'app' });
+  }
+
+  get userToken(): string {
+    return this.token({ aud: PC_AUDIENCE, tid: PARTNER_TENANT, idtyp: 'user' });
+  }
 
   graphToken(tenantId: string): string {
-    return mintToken({ aud: GRAPH_AUDIENCE, tid: tenantId, idtyp: 'app' });
+    return this.token({ aud: GRAPH_AUDIENCE, tid: tenantId, idtyp: 'app' });
   }
 
   async request<T = Json>(method: string, url: string, options: CallOptions = {}): Promise<Reply<T>> {

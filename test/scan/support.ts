@@ -1,6 +1,5 @@
 import axios from 'axios';
 import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sandbox/server';
-import { createTokenSources } from '../../services/auth';
 import type { ExpiringSubscription } from '../../services/domain/expiring';
 import { GraphClient } from '../../services/graph';
 import { AdaptiveConcurrencyLimiter, ApiHttp, type ApiHttpOptions } from '../../services/http';
@@ -8,6 +7,7 @@ import { silentLogger, type Logger } from '../../services/logging';
 import { PartnerCenterClient } from '../../services/partnerCenter';
 import { ExpiryScanner, type ExpiryScannerDeps, type ScanGraph, type ScanPartnerCenter } from '../../services/scan';
 import { IN_MEMORY, openSqliteStore, type Store } from '../../services/store';
+import { sandboxAuth } from '../support/sandboxAuth';
 
 /** Wire bodies of the sandbox's admin API, read by shape (the one escape hatch from strict typing in these tests). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -15,7 +15,6 @@ export type Json = any;
 
 export const KAIZALA_SKU = '00000000-0000-4000-8000-00000000c0de';
 export const PARTNER_TENANT = '5a1db0c5-0000-4000-8000-00000000face';
-const CLIENT_ID = '5a1db0c5-0000-4000-8000-0000000b0a7d';
 
 export async function admin(sandbox: RunningSandbox, method: string, path: string, body?: unknown): Promise<Json> {
   const response = await fetch(`${sandbox.url}/_sandbox${path}`, {
@@ -62,7 +61,7 @@ export interface SetupOptions {
   timeZone?: string;
   logger?: Logger;
   now?: () => Date;
-  /** Token clock (the sandbox checks expiry against its base clock). */
+  /** Token cache clock (the sandbox issues and checks expiry on its own clock). */
   tokenNow?: () => number;
 }
 
@@ -80,7 +79,7 @@ export async function setUpSandboxScan(options: SetupOptions = {}): Promise<Sand
     },
     ...options.http,
   });
-  const tokens = createTokenSources({ mode: 'sandbox', tenantId: PARTNER_TENANT, clientId: CLIENT_ID }, { now: options.tokenNow });
+  const { tokens } = await sandboxAuth(sandbox, { now: options.tokenNow, cache: options.tokenNow ? { now: options.tokenNow } : undefined });
   const calls = new Map<string, number>();
   const partnerCenter = counting<ScanPartnerCenter>(
     new PartnerCenterClient({ http, baseUrl: sandbox.partnerCenterBaseUrl, getToken: tokens.partnerCenter, getUserToken: tokens.partnerCenterUser }),

@@ -1,15 +1,13 @@
 import axios from 'axios';
 import * as path from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
-import { createTokenSources } from '../../services/auth';
+import { lazySandboxTokens } from '../support/sandboxAuth';
 import { BUSINESS_SEAT_CAP, customerFacts, estimatedLines, GraphTenantDirectory, PriceList, recommendPlans } from '../../services/catalog';
 import { GraphClient } from '../../services/graph';
 import { ApiHttp } from '../../services/http';
 import { PartnerCenterClient } from '../../services/partnerCenter';
 import { BUSINESS_BASIC_SKU, KAIZALA_SKU } from './support';
 
-const PARTNER_TENANT = '5a1db0c5-0000-4000-8000-00000000face';
-const CLIENT_ID = '5a1db0c5-0000-4000-8000-0000000b0a7d';
 
 /** The wizard's reads against the sandbox over real HTTP: users with job titles, seats, and what they recommend. */
 describe('GraphTenantDirectory against the sandbox', () => {
@@ -19,7 +17,7 @@ describe('GraphTenantDirectory against the sandbox', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, seed: 'demo' });
-    const tokens = createTokenSources({ mode: 'sandbox', tenantId: PARTNER_TENANT, clientId: CLIENT_ID });
+    const tokens = lazySandboxTokens(sandbox);
     const http = new ApiHttp({ axios: axios.create() });
     const partnerCenter = new PartnerCenterClient({ http, baseUrl: sandbox.partnerCenterBaseUrl, getToken: tokens.partnerCenter, getUserToken: tokens.partnerCenterUser });
     directory = new GraphTenantDirectory(new GraphClient({ http, baseUrl: sandbox.graphBaseUrl, getToken: tokens.graph }));
