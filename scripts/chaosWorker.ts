@@ -3,9 +3,13 @@
  * in `--data-dir`, without Teams (progress goes to the log). It resumes every unfinished run at start and prints
  * `ready`; the harness kills it with SIGKILL at random moments. SIGTERM stops it cleanly.
  *
+ * CHAOS_MUTANT=skipMove|skipSuspend|buyTwice (read here and nowhere else) swaps in a client that breaks that promise
+ * while reporting success (scripts/chaosMutants.ts): the harness's self-test must then fail. Unknown values are refused.
+ *
  * node -r ./scripts/chaosRegister.cjs scripts/chaosWorker.ts --data-dir DIR --pc-url URL --graph-url URL --owner ID
  *   [--concurrency N] [--lease-ttl-ms MS] [--verbose]
  */
+import { join } from 'node:path';
 import axios from 'axios';
 import { createPartnerAuth, localEncryptionKey, signInSandboxPartnerAdmin } from '../services/auth';
 import { SANDBOX_AUTHORITY_HOST, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PARTNER_TENANT_ID } from '../sandbox/identity';
@@ -15,7 +19,7 @@ import { createLogger } from '../services/logging';
 import { MigrationRunner, type RunNotifier } from '../services/migration';
 import { PartnerCenterClient } from '../services/partnerCenter';
 import { openSqliteStore } from '../services/store';
-
+import { BuyTwicePartnerCenterClient, SkipMoveGraphClient, SkipSuspendPartnerCenterClient, parseMutant } from './chaosMutants';
 
 interface WorkerOptions {
   dataDir: string;
@@ -73,14 +77,23 @@ async function main(): Promise<void> {
     timeoutMs: 3_000,
     retryPolicy: { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 1_000, maxTotalMs: 30_000 },
   });
-  const partnerCenter = new PartnerCenterClient({
+  const mutant = parseMutant(process.env.CHAOS_MUTANT);
+  const partnerCenterOptions = {
     http,
     baseUrl: options.partnerCenterUrl,
     getToken: tokens.partnerCenter,
     getUserToken: tokens.partnerCenterUser,
     pollIntervalMs: 100,
-  });
-  const graph = new GraphClient({ http, baseUrl: options.graphUrl, getToken: tokens.graph, batchPartBackoffMs: 100 });
+  };
+  const partnerCenter =
+    mutant === 'skipSuspend'
+      ? new SkipSuspendPartnerCenterClient(partnerCenterOptions)
+      : mutant === 'buyTwice'
+        ? new BuyTwicePartnerCenterClient(partnerCenterOptions)
+        : new PartnerCenterClient(partnerCenterOptions);
+  const graphOptions = { http, baseUrl: options.graphUrl, getToken: tokens.graph, batchPartBackoffMs: 100 };
+  const graph = mutant === 'skipMove' ? new SkipMoveGraphClient(graphOptions, join(options.dataDir, 'mutant-skipMove.jsonl')) : new GraphClient(graphOptions);
+  if (mutant) logger.warn('chaos worker runs a mutant', { mutant });
   const notifier: RunNotifier = {
     progress: async (view) => {
       logger.info('progress', { run: view.runId, status: view.status, step: view.step, moved: view.users.moved, total: view.users.total });
