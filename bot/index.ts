@@ -164,7 +164,6 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
       assignments: new Assignments(store),
       customers: new CustomerDirectory(store),
       preferences: new AlertPreferences(store),
-      tellPerson: (aadObjectId, render) => messenger.sendToPerson(aadObjectId, render),
     }),
   ]);
   const bot = new KaizalaBot({
@@ -241,6 +240,8 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
   });
   const url = await listen(server, config.port, config.host);
   const scanSchedule = startScanSchedule({ schedule: config.alerts.schedule, timeZone, scans: scanRunner, alerts: alertScheduler, lastScan: () => ScanCursor.read(store), problems: new ScanProblemReporter({ store, notifier: alertNotifier, logger }), logger });
+  // Alerts a crashed run claimed but never sent go out once their claims expire, not at the next schedule.
+  await alertScheduler.resumeAfterRestart();
   const expirySweep = startExpirySweep(approvals, { intervalMs: EXPIRY_SWEEP_INTERVAL_MS, logger });
   const resumed = await migrations.resumeAll();
   migrations.start();
@@ -268,6 +269,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     idle,
     close: async () => {
       scanSchedule.stop();
+      alertScheduler.stop();
       await scanSchedule.idle();
       await expirySweep.stop();
       await migrations.stop();

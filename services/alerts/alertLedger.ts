@@ -70,9 +70,12 @@ export function settlesLevel(record: AlertRecord, now: Date): boolean {
 
 /** A claim whose sender stopped renewing it: anyone may take it over. */
 export function claimExpired(record: AlertRecord, now: Date): boolean {
-  if (record.status !== 'claimed') return false;
-  const until = record.leaseUntil !== undefined ? Date.parse(record.leaseUntil) : Date.parse(record.claimedAt) + CLAIM_LEASE_MS;
-  return !(until > now.getTime());
+  return record.status === 'claimed' && !(claimLeaseEnd(record) > now.getTime());
+}
+
+/** When a claim's lease ends (ms); records from before claims expired count from `claimedAt`. */
+export function claimLeaseEnd(record: AlertRecord): number {
+  return record.leaseUntil !== undefined ? Date.parse(record.leaseUntil) : Date.parse(record.claimedAt) + CLAIM_LEASE_MS;
 }
 
 export type ClaimRequest = Omit<AlertRecord, 'status' | 'attempts' | 'claimedAt' | 'digest' | 'leaseUntil'>;

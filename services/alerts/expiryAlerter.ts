@@ -2,7 +2,7 @@ import type { ExpiringSubscription } from '../domain/expiring';
 import type { Logger } from '../logging';
 import { PartnerCalendar } from '../scan/expiryClock';
 import { StoreConflictError, type Store, type StoredItem } from '../store/store';
-import { AlertLedger, CLAIM_LEASE_MS, type AlertRecord } from './alertLedger';
+import { AlertLedger, CLAIM_LEASE_MS, claimLeaseEnd, type AlertRecord } from './alertLedger';
 import { Assignments } from './assignments';
 import type { AlertNotifier, DeliveryOutcome } from './notifier';
 import { planDueAlerts, type DueAlert } from './planner';
@@ -99,6 +99,17 @@ export class ExpiryAlerter {
     });
     this.deps.logger.info('Alert run finished', { ...summary });
     return summary;
+  }
+
+  /**
+   * When the claims a dead run left behind (status `claimed`) will all have expired, so that a run then sends them;
+   * undefined when there are none. Read once at start: a crash in the middle of an alert run must not wait a day.
+   */
+  async claimsLeftBehindFreeAt(): Promise<Date | undefined> {
+    const ends = (await this.ledger.all())
+      .filter((record) => record.value.status === 'claimed')
+      .map((record) => claimLeaseEnd(record.value));
+    return ends.length === 0 ? undefined : new Date(Math.max(...ends));
   }
 
   /**

@@ -255,4 +255,17 @@ describe('the alert run', () => {
     expect(secondRun).toMatchObject({ due: 0, sent: 0 });
     expect(notifier.pairs()).toHaveLength(1);
   });
+
+  it('tells when the claims a dead run left behind expire, so a restarted bot can send them at once', async () => {
+    const store = openSqliteStore(':memory:');
+    const notifier = new FakeNotifier();
+    expect(await alerter(store, notifier).claimsLeftBehindFreeAt()).toBeUndefined();
+    const sub = row({ daysLeft: 12 });
+    await saveRows(store, sub);
+    await assign(store, MEGAN, sub);
+    await new AlertLedger(store).claim({ customerId: sub.customerId, subscriptionId: sub.subscriptionId, recipient: MEGAN, level: 14, daysLeft: 12 }, undefined, TODAY);
+    expect(await alerter(store, notifier).claimsLeftBehindFreeAt()).toEqual(later(CLAIM_LEASE_MS));
+    await alerter(store, notifier, later(CLAIM_LEASE_MS)).sendDueAlerts();
+    expect(await alerter(store, notifier).claimsLeftBehindFreeAt()).toBeUndefined();
+  });
 });

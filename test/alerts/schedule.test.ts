@@ -85,4 +85,48 @@ describe('the alert scheduler', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     expect(runner.runs).toBe(runsWhenStopped);
   });
+
+  it('after a restart, runs as soon as the claims a dead run left behind have expired', async () => {
+    const runs: number[] = [];
+    const startedAt = Date.now();
+    const scheduler = new AlertScheduler({
+      alerter: {
+        sendDueAlerts: async () => (runs.push(Date.now() - startedAt), EMPTY_RUN),
+        claimsLeftBehindFreeAt: async () => new Date(startedAt + 300),
+      },
+      schedule: '0 8 1 1 *',
+      timeZone: 'UTC',
+      logger: silentLogger,
+      resumeMarginMs: 50,
+    });
+    await scheduler.resumeAfterRestart();
+    expect(runs).toEqual([]);
+    while (runs.length === 0 && Date.now() - startedAt < 5_000) await new Promise((resolve) => setTimeout(resolve, 20));
+    await scheduler.idle();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toBeGreaterThanOrEqual(350);
+  });
+
+  it('after a restart with nothing left behind, or once stopped, does not run', async () => {
+    let runs = 0;
+    const nothingLeft = new AlertScheduler({
+      alerter: { sendDueAlerts: async () => (runs++, EMPTY_RUN), claimsLeftBehindFreeAt: async () => undefined },
+      schedule: '0 8 1 1 *',
+      timeZone: 'UTC',
+      logger: silentLogger,
+      resumeMarginMs: 0,
+    });
+    await nothingLeft.resumeAfterRestart();
+    const stopped = new AlertScheduler({
+      alerter: { sendDueAlerts: async () => (runs++, EMPTY_RUN), claimsLeftBehindFreeAt: async () => new Date(Date.now() + 50) },
+      schedule: '0 8 1 1 *',
+      timeZone: 'UTC',
+      logger: silentLogger,
+      resumeMarginMs: 0,
+    });
+    await stopped.resumeAfterRestart();
+    stopped.stop();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(runs).toBe(0);
+  });
 });
