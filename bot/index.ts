@@ -164,6 +164,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
       assignments: new Assignments(store),
       customers: new CustomerDirectory(store),
       preferences: new AlertPreferences(store),
+      tellPerson: (aadObjectId, render) => messenger.sendToPerson(aadObjectId, render),
     }),
   ]);
   const bot = new KaizalaBot({
