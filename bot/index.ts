@@ -141,7 +141,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     store,
     directory,
     approvers,
-    notifier: new TeamsApprovalNotifier(messenger, approvers, conversations),
+    notifier: new TeamsApprovalNotifier(messenger, approvers, conversations, config.approvals.channelId),
     people: peopleFromConversations(conversations),
     background,
     logger,
