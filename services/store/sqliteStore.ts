@@ -80,15 +80,16 @@ export class SqliteStore implements Store {
   }
 
   async get<T>(table: TableName, key: string): Promise<StoredItem<T> | undefined> {
-    const row = this.statements.get.get(table, key);
+    const row = this.read(() => this.statements.get.get(table, key));
     return row && toItem<T>(row);
   }
 
   async list<T>(table: TableName, options: ListOptions = {}): Promise<StoredItem<T>[]> {
+    const prefix = options.prefix;
     const rows =
-      options.prefix === undefined || options.prefix === ''
-        ? this.statements.listAll.all(table)
-        : this.statements.listPrefix.all({ tbl: table, prefix: options.prefix });
+      prefix === undefined || prefix === ''
+        ? this.read(() => this.statements.listAll.all(table))
+        : this.read(() => this.statements.listPrefix.all({ tbl: table, prefix }));
     // SQLite orders by UTF-8 bytes; re-sorting (nearly free on sorted input) gives the JavaScript order promised
     // by every backend.
     return rows.map((row) => toItem<T>(row)).sort(byKey);
@@ -123,13 +124,13 @@ export class SqliteStore implements Store {
       return;
     }
     const { changes } = this.write(() => this.statements.deleteAt.run(table, key, expectedVersion));
-    if (changes === 0 && this.statements.exists.get(table, key) !== undefined) {
+    if (changes === 0 && this.read(() => this.statements.exists.get(table, key)) !== undefined) {
       throw new StoreConflictError(table, key);
     }
   }
 
   async ping(): Promise<void> {
-    this.statements.ping.get();
+    this.read(() => this.statements.ping.get());
   }
 
   lastWriteFailure(): Error | undefined {
@@ -166,7 +167,7 @@ export class SqliteStore implements Store {
 
   private write<R>(statement: () => R): R {
     try {
-      const result = statement();
+      const result = this.read(statement);
       this.writeFailure = undefined;
       return result;
     } catch (error) {
@@ -174,6 +175,22 @@ export class SqliteStore implements Store {
       throw error;
     }
   }
+
+  /** Runs a statement; SQLite's own errors ("file is not a database", "database or disk is full") get the file's name. */
+  private read<R>(statement: () => R): R {
+    try {
+      return statement();
+    } catch (error) {
+      throw namingFile(error, this.location);
+    }
+  }
+}
+
+/** The same error (same code, for callers that test it) with the store's file in its message. */
+function namingFile(error: unknown, file: string): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (!(error instanceof Error) || typeof code !== 'string' || !code.startsWith('SQLITE_') || error.message.includes(file)) return error;
+  return Object.assign(new Error(`${error.message} (${file})`, { cause: error }), { code });
 }
 
 function toItem<T>(row: Row): StoredItem<T> {

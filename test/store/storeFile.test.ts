@@ -149,7 +149,7 @@ describe('store health for /readyz', () => {
     // The database may not grow any more: a write that needs new pages fails as on a full disk.
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
     await expect(store.insert('assignments', 'y'.repeat(3000), { filler: 'z'.repeat(20_000) })).rejects.toThrow(/full/);
-    await expect(health.check()).rejects.toThrow(/^storage not writable \(.*bot\.sqlite\): SQLITE_FULL database or disk is full$/);
+    await expect(health.check()).rejects.toThrow(/^storage not writable: SQLITE_FULL database or disk is full \(\/.*\/bot\.sqlite\)$/);
     // Space again: the next probe write succeeds and the store is ready.
     db.pragma('max_page_count = 1073741823');
     await expect(health.check()).rejects.toThrow(/not writable/);
@@ -162,7 +162,7 @@ describe('store health for /readyz', () => {
     const dataDir = freshDir();
     await storeWithRows(dataDir, 1);
     const store = new SqliteStore(new Database(join(dataDir, 'bot.sqlite'), { readonly: true }));
-    await expect(new StoreHealth(store).check()).rejects.toThrow(/^storage not writable \(.*bot\.sqlite\): SQLITE_READONLY/);
+    await expect(new StoreHealth(store).check()).rejects.toThrow(/^storage not writable: SQLITE_READONLY .*\(\/.*\/bot\.sqlite\)$/);
     await store.close();
   });
 
@@ -180,6 +180,26 @@ describe('store health for /readyz', () => {
     await expect(fresh.check()).rejects.toThrow(file);
     await expect(fresh.check()).rejects.toThrow(/^storage corrupt/);
     await store.close();
+  });
+
+  it('SQLite errors while running name the file ("file is not a database" says which)', async () => {
+    const dataDir = freshDir();
+    await storeWithRows(dataDir, 1);
+    const file = join(dataDir, 'bot.sqlite');
+    const store = openSqliteStore(dataDir);
+    await store.close();
+    const db = new Database(file);
+    const reopened = new SqliteStore(db);
+    // The file is replaced by garbage under the open connection, as a bad restore or a disk fault would.
+    writeFileSync(file, 'garbage '.repeat(1000));
+    db.pragma('cache_size = 0');
+    const error = await reopened.list('assignments').then(
+      () => undefined,
+      (failure: unknown) => failure as Error & { code?: string },
+    );
+    expect(error?.message).toContain(file);
+    expect(error?.code).toMatch(/^SQLITE_/);
+    await reopened.close();
   });
 
   it('runs the integrity check once per window however often it is asked', async () => {
