@@ -26,6 +26,8 @@ const LIVE = {
   PARTNER_CENTER_CLIENT_ID: '11111111-0000-0000-0000-000000000002',
   PARTNER_CENTER_CLIENT_SECRET: 'not-a-real-secret',
 };
+/** Production requires the key of the stored partner refresh token. */
+const TOKEN_KEY = { TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64') };
 
 describe('configuration', () => {
   it('runs with embedded defaults in local mode on loopback', () => {
@@ -149,6 +151,7 @@ describe('configuration', () => {
       expect(
         problemsOf({
           NODE_ENV: 'production',
+          ...TOKEN_KEY,
           MicrosoftAppId: '11111111-2222-3333-4444-555555555555',
           MicrosoftAppPassword: 'x',
           ALLOWED_TENANT_IDS: '00000000-0000-0000-0000-0000000000a1',
@@ -197,8 +200,8 @@ describe('configuration', () => {
 
   describe('unsafe configurations', () => {
     it.each(['production', 'Production', 'PRODUCTION', 'prod', 'PROD', ' Prod '])('reads NODE_ENV=%j as production, whatever its case', (nodeEnv) => {
-      expect(loadConfig({ ...LIVE, NODE_ENV: nodeEnv }).nodeEnv).toBe('production');
-      expect(problemsOf({ NODE_ENV: nodeEnv })).toEqual([
+      expect(loadConfig({ ...LIVE, ...TOKEN_KEY, NODE_ENV: nodeEnv }).nodeEnv).toBe('production');
+      expect(problemsOf({ NODE_ENV: nodeEnv, ...TOKEN_KEY })).toEqual([
         expect.stringContaining('MicrosoftAppId is empty but NODE_ENV=production'),
         expect.stringContaining('PARTNER_CENTER_MODE=sandbox (the default) is not allowed with NODE_ENV=production'),
       ]);
@@ -224,7 +227,7 @@ describe('configuration', () => {
     });
 
     it('requires https for every endpoint in production, and names the connection string without echoing it', () => {
-      const production = { ...LIVE, NODE_ENV: 'Production' };
+      const production = { ...LIVE, ...TOKEN_KEY, NODE_ENV: 'Production' };
       expect(problemsOf({ ...production, PARTNER_CENTER_BASE_URL: 'http://pc.contoso.example/v1', GRAPH_BASE_URL: 'HTTP://graph.contoso.example/v1.0' })).toEqual([
         'PARTNER_CENTER_BASE_URL="http://pc.contoso.example/v1" must be an https:// URL when NODE_ENV=production',
         'GRAPH_BASE_URL="HTTP://graph.contoso.example/v1.0" must be an https:// URL when NODE_ENV=production',
@@ -269,10 +272,24 @@ describe('configuration', () => {
       ]);
     });
 
-    it('needs an App+User refresh token for the Partner Center license path in live mode', () => {
-      expect(
-        problemsOf({ ...LIVE, LICENSE_PATH: 'partnerCenter' }),
-      ).toEqual([expect.stringContaining('LICENSE_PATH=partnerCenter needs PARTNER_CENTER_REFRESH_TOKEN')]);
+    it('takes the Partner Center license path in live mode without a configured refresh token (the connected partner admin signs)', () => {
+      expect(loadConfig({ ...LIVE, LICENSE_PATH: 'partnerCenter' }).migration.licensePath).toBe('partnerCenter');
+    });
+  });
+
+  describe('partner sign-in', () => {
+    it('requires TOKEN_ENCRYPTION_KEY in production, naming it without echoing a bad one', () => {
+      expect(problemsOf({ ...LIVE, NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEY is required when NODE_ENV=production/)]);
+      const problems = problemsOf({ ...LIVE, TOKEN_ENCRYPTION_KEY: 'short-secret-value' });
+      expect(problems).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEY must be 32 bytes/)]);
+      expect(problems.join('\n')).not.toContain('short-secret-value');
+      expect(loadConfig({ ...LIVE, ...TOKEN_KEY }).partnerCenter.tokenEncryptionKey).toBe(TOKEN_KEY.TOKEN_ENCRYPTION_KEY);
+    });
+
+    it("signs in at Entra in live mode and at the sandbox's https name in sandbox mode; AUTHORITY_HOST must be https", () => {
+      expect(loadConfig(LIVE).partnerCenter.authorityHost).toBe('https://login.microsoftonline.com');
+      expect(loadConfig({}).partnerCenter.authorityHost).toBe('https://login.sandbox.localhost');
+      expect(problemsOf({ AUTHORITY_HOST: 'http://login.example' })).toEqual([expect.stringMatching(/^AUTHORITY_HOST="http:\/\/login\.example" must be an https:\/\/ URL/)]);
     });
   });
 });
