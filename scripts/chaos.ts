@@ -1,19 +1,20 @@
 /**
- * `npm run -s chaos -- --kills N [--runs M] [--json] [--out FILE] [--faults] [--seed S] [--timeout SECONDS] [--concurrency C] [--max-users U] [--keep]`
+ * `npm run -s chaos -- --kills N [--runs M] [--json] [--out FILE] [--faults] [--seed S] [--timeout SECONDS] [--concurrency C] [--partial P] [--max-users U] [--keep]`
  *
  * Kills the migration worker N times at random moments while M migrations run against the sandbox, then checks
  * the invariants against the sandbox's ledger and its own end state of every customer. Exit code 0 when every
  * invariant holds, 1 when one fails, 2 when the harness itself could not run. Progress goes to stderr; stdout
  * carries only the result: with --json exactly one JSON object (npm prints its own banner on stdout unless run with
  * -s, hence `npm run -s`), and --out FILE writes that JSON report to FILE as well. --timeout bounds the settle
- * phase after the last kill (default: derived from the workload); --max-users picks only customers with at most U
+ * phase after the last kill (default: derived from the workload). --partial P makes P runs partial migrations that
+ * leave 1–3 holders on Kaizala Pro (default: one run in five); --max-users picks only customers with at most U
  * Kaizala Pro holders.
  */
 import { writeFileSync } from 'node:fs';
 import { runChaos, type ChaosOptions, type ChaosReport } from './chaosHarness';
 
 const USAGE =
-  'usage: npm run -s chaos -- --kills N [--runs M] [--json] [--out FILE] [--faults] [--seed S] [--timeout SECONDS] [--concurrency C] [--max-users U] [--keep]';
+  'usage: npm run -s chaos -- --kills N [--runs M] [--json] [--out FILE] [--faults] [--seed S] [--timeout SECONDS] [--concurrency C] [--partial P] [--max-users U] [--keep]';
 
 interface CliOptions extends Omit<ChaosOptions, 'log'> {
   json: boolean;
@@ -55,6 +56,9 @@ export function parseChaosArgs(argv: string[]): CliOptions {
         break;
       case '--timeout':
         options.timeoutMs = wholeNumber('--timeout', value(), 10, 86_400) * 1000;
+        break;
+      case '--partial':
+        options.partial = wholeNumber('--partial', value(), 0, 30);
         break;
       case '--max-users':
         options.maxUsers = wholeNumber('--max-users', value(), 1, 100_000);

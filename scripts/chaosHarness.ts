@@ -31,6 +31,8 @@ export interface ChaosOptions {
   timeoutMs?: number;
   concurrency: number;
   leaseTtlMs: number;
+  /** How many runs are partial migrations (1–3 holders left behind); undefined = one in five. */
+  partial?: number;
   /** Only customers with at most this many Kaizala Pro holders (small, quick self-tests); undefined = any. */
   maxUsers?: number;
   /** Keep the temporary data directory (store and logs) for inspection. */
@@ -146,13 +148,16 @@ async function pickCustomers(admin: SandboxAdmin, count: number, maxUsers: numbe
 }
 
 /**
- * The request the wizard would make for every Kaizala Pro holder: Business Basic for up to 100 holders (unless the
- * tenant has it already), else Office 365 E1 — in the EEA and Switzerland the E1 EEA "(no Teams)" suite plus Teams
- * EEA for those without a Teams standalone, two lines in one purchase, as Microsoft sells it there.
+ * The request the wizard would make for the Kaizala Pro holders: Business Basic for up to 100 (unless the tenant has
+ * it already), else Office 365 E1 — in the EEA and Switzerland the E1 EEA "(no Teams)" suite plus Teams EEA for those
+ * without a Teams standalone, two lines in one purchase, as Microsoft sells it there. A partial migration leaves the
+ * last `leaveBehind` holders (the sandbox's order) on Kaizala Pro.
  */
-function requestFor(state: SandboxState, random: () => number): { request: MigrationRequest; chaos: ChaosRequest } {
+function requestFor(state: SandboxState, random: () => number, leaveBehind: number): { request: MigrationRequest; chaos: ChaosRequest } {
   const kaizala = state.subscriptions.find((subscription) => subscription.sandbox.skuId === KAIZALA_SKU) as SandboxState['subscriptions'][number];
-  const holders = state.users.filter((user) => user.licenses.some((license) => license.skuId === KAIZALA_SKU));
+  const allHolders = state.users.filter((user) => user.licenses.some((license) => license.skuId === KAIZALA_SKU));
+  const holders = allHolders.slice(0, allHolders.length - leaveBehind);
+  const leftBehind = allHolders.slice(holders.length).map((user) => user.id);
   const holderIds = holders.map((user) => user.id);
   const businessBasic = requirePlan('business-basic');
   const e1 = requirePlan('o365-e1');
@@ -186,6 +191,7 @@ function requestFor(state: SandboxState, random: () => number): { request: Migra
     quantity: holderIds.length,
     userIds: holderIds,
     ...(lines ? { lines } : {}),
+    ...(leftBehind.length > 0 ? { usersLeftBehind: leftBehind.length } : {}),
     requester: { aadObjectId: randomUUID(), name: 'Chaos requester' },
     requesterLocale: 'en',
     createdAt: new Date(now.getTime() - 60_000).toISOString(),
@@ -202,9 +208,22 @@ function requestFor(state: SandboxState, random: () => number): { request: Migra
     targets,
     initialLicenses: Object.fromEntries(state.users.map((user) => [user.id, user.licenses.map((license) => license.skuId)])),
     initialOrderIds: state.orders.map((order) => order.id),
-    leftBehind: [],
+    leftBehind,
   };
   return { request, chaos };
+}
+
+/** Which of the customers (by index) leave how many holders behind: seeded, only customers with at least 2 holders. */
+function partialRuns(customers: SandboxState[], count: number, random: () => number): Map<number, number> {
+  const holdersOf = (state: SandboxState) => state.users.filter((user) => user.licenses.some((license) => license.skuId === KAIZALA_SKU)).length;
+  const candidates = customers.map((state, index) => ({ index, holders: holdersOf(state) })).filter((entry) => entry.holders >= 2);
+  if (candidates.length < count) throw new Error(`only ${candidates.length} of the picked customers can leave users behind; ask for at most that many partial runs`);
+  const partial = new Map<number, number>();
+  while (partial.size < count) {
+    const { index, holders } = candidates[Math.floor(random() * candidates.length)];
+    if (!partial.has(index)) partial.set(index, 1 + Math.floor(random() * Math.min(3, holders - 1)));
+  }
+  return partial;
 }
 
 function requirePlan(planId: string): PlanDefinition {
@@ -245,7 +264,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await admin.call('PUT', '/knobs', { ...BASE_KNOBS, ...(options.faults ? faultKnobs(options.seed) : {}) });
     options.log(`sandbox at ${url}${options.faults ? ' with faults' : ''}; data in ${dataDir}`);
 
-    const picked = (await pickCustomers(admin, options.runs, options.maxUsers ?? Infinity, random)).map((state) => requestFor(state, random));
+    const customers = await pickCustomers(admin, options.runs, options.maxUsers ?? Infinity, random);
+    const partial = partialRuns(customers, options.partial ?? Math.floor(options.runs / 5), random);
+    const picked = customers.map((state, index) => requestFor(state, random, partial.get(index) ?? 0));
     const baselineSeq = (await admin.call<{ lastSeq: number }>('GET', '/ledger?afterSeq=0&limit=1000000')).lastSeq;
     store = openSqliteStore(dataDir);
     await approveRequests(store, picked.map((entry) => entry.request));

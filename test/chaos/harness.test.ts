@@ -1,8 +1,9 @@
 /**
  * The crash harness: its verdict catches each broken promise — in the sandbox's ledger and in the sandbox's end
  * state, including runs the worker's store calls completed that the sandbox contradicts — and the real harness
- * (sandbox and worker as child processes, the worker SIGKILLed 3 times) finishes 2 migrations with every invariant
- * intact, printing pure JSON through `npm run -s chaos -- --json` and the same report to --out.
+ * (sandbox and worker as child processes, the worker SIGKILLed 3 times) finishes 2 migrations — one of them partial,
+ * leaving users on Kaizala Pro — with every invariant intact, printing pure JSON through `npm run -s chaos -- --json`
+ * and the same report to --out.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -206,7 +207,7 @@ describe('the chaos verdict', () => {
   });
 
   test('arguments are validated; the settle budget is its own, derived from the workload unless --timeout says', () => {
-    expect(parseChaosArgs(['--kills', '3', '--runs', '2', '--json', '--faults', '--seed', '9', '--out', 'r.json', '--max-users', '40'])).toMatchObject({
+    expect(parseChaosArgs(['--kills', '3', '--runs', '2', '--json', '--faults', '--seed', '9', '--out', 'r.json', '--max-users', '40', '--partial', '1'])).toMatchObject({
       kills: 3,
       runs: 2,
       json: true,
@@ -214,6 +215,7 @@ describe('the chaos verdict', () => {
       seed: 9,
       out: 'r.json',
       maxUsers: 40,
+      partial: 1,
     });
     expect(parseChaosArgs(['--kills', '3']).timeoutMs).toBeUndefined();
     expect(parseChaosArgs(['--kills', '3', '--timeout', '90']).timeoutMs).toBe(90_000);
@@ -227,13 +229,13 @@ describe('the chaos verdict', () => {
   });
 });
 
-describe('npm run -s chaos -- --kills 3 --runs 2 --json --out FILE', () => {
+describe('npm run -s chaos -- --kills 3 --runs 2 --partial 1 --json --out FILE', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kma-chaos-test-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('every invariant holds after three SIGKILLs, and stdout is one JSON object, the same as the --out file', async () => {
+  test('every invariant holds after three SIGKILLs (one run a partial migration), and stdout is one JSON object, the same as the --out file', async () => {
     const out = join(dir, 'report.json');
-    const outcome = await runChaosCli(['--kills', '3', '--runs', '2', '--max-users', '120', '--json', '--out', out, '--seed', '11', '--timeout', '60'], { via: 'npm' });
+    const outcome = await runChaosCli(['--kills', '3', '--runs', '2', '--partial', '1', '--max-users', '120', '--json', '--out', out, '--seed', '11', '--timeout', '60'], { via: 'npm' });
     expect({ code: outcome.code, stderr: outcome.code === 0 ? '' : outcome.stderr }).toEqual({ code: 0, stderr: '' });
     const report = reportOf(outcome);
     expect(JSON.parse(readFileSync(out, 'utf8'))).toEqual(report);
@@ -246,9 +248,10 @@ describe('npm run -s chaos -- --kills 3 --runs 2 --json --out FILE', () => {
     });
     expect(Object.values(report.invariants.ordersPerRequest)).toEqual([1, 1]);
     expect(Object.values(report.invariants.newOrdersPerRequest)).toEqual([1, 1]);
-    expect(report.runs.map((run) => [run.status, run.outcome])).toEqual([
-      ['completed', 'suspended'],
-      ['completed', 'suspended'],
+    // The partial migration keeps Kaizala Pro active for the users it leaves behind; the sandbox agreed (no violation).
+    expect(report.runs.map((run) => [run.status, run.outcome, run.leftBehind > 0]).sort()).toEqual([
+      ['completed', 'kept', true],
+      ['completed', 'suspended', false],
     ]);
     // Progress went to stderr, never to stdout.
     expect(outcome.stderr).toMatch(/chaos: kill 3\/3/);
