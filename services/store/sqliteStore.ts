@@ -279,7 +279,11 @@ function createStoreFile(file: string): void {
       // link, unlike rename, never replaces: a store another process created in the meantime wins and is used.
       linkSync(temporary, file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return;
+      // Some network file systems (SMB shares) have no hard links: rename, unless a store appeared meanwhile.
+      if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV'].includes(code ?? '')) throw error;
+      if (!existsSync(file)) renameSync(temporary, file);
     }
   } catch (error) {
     throw new Error(`Cannot create the SQLite store ${file}: ${messageOf(error)}`, { cause: error });
