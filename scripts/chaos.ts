@@ -91,7 +91,7 @@ export function parseChaosArgs(argv: string[]): CliOptions {
 
 function printHuman(report: ChaosReport): void {
   const lines = [
-    `chaos: ${report.options.runs} runs moving ${report.users} users, ${report.kills.done} kills (${report.kills.whileRunsUnfinished} while runs were unfinished), ${report.kills.workerStarts} worker starts, faults ${report.options.faults ? 'on' : 'off'}, seed ${report.options.seed}`,
+    `chaos: ${report.options.runs} runs (${report.options.partial} partial) moving ${report.users} users, ${report.kills.done} kills (${report.kills.whileRunsUnfinished} while runs were unfinished), ${report.kills.workerStarts} worker starts, faults ${report.options.faults ? 'on' : 'off'}, seed ${report.options.seed}`,
     `  ${(report.durationMs / 1000).toFixed(1)} s: kill phase ${(report.killPhaseMs / 1000).toFixed(1)} s, settled ${report.settled ? 'after' : 'NOT within'} ${(report.settleMs / 1000).toFixed(1)} s (budget ${Math.round(report.settleBudgetMs / 1000)} s)`,
     ...report.runs.map(
       (run) =>

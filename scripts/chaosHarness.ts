@@ -41,7 +41,7 @@ export interface ChaosOptions {
 }
 
 export interface ChaosReport extends ChaosVerdict {
-  options: { kills: number; runs: number; faults: boolean; seed: number };
+  options: { kills: number; runs: number; partial: number; faults: boolean; seed: number };
   kills: { done: number; whileRunsUnfinished: number; workerStarts: number };
   runs: Array<{ requestId: string; customer: string; users: number; leftBehind: number; plan: string; status: string; step: string; outcome?: string; parked?: string }>;
   /** Users the runs were asked to move, and how long each phase took. */
@@ -270,7 +270,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const baselineSeq = (await admin.call<{ lastSeq: number }>('GET', '/ledger?afterSeq=0&limit=1000000')).lastSeq;
     store = openSqliteStore(dataDir);
     await approveRequests(store, picked.map((entry) => entry.request));
-    for (const { request } of picked) options.log(`request ${request.id}: ${request.customerName}, ${request.userIds.length} users → ${request.plan.title}`);
+    for (const { request, chaos } of picked) {
+      const behind = chaos.leftBehind.length > 0 ? ` (${chaos.leftBehind.length} left behind on Kaizala Pro)` : '';
+      options.log(`request ${request.id}: ${request.customerName}, ${request.userIds.length} users → ${request.plan.title}${behind}`);
+    }
 
     const users = picked.reduce((sum, { request }) => sum + request.userIds.length, 0);
 
@@ -332,7 +335,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const byId = new Map(runs.map((run) => [run.id, run]));
     return {
       ...verdict,
-      options: { kills: options.kills, runs: options.runs, faults: options.faults, seed: options.seed },
+      options: { kills: options.kills, runs: options.runs, partial: partial.size, faults: options.faults, seed: options.seed },
       kills,
       runs: picked.map(({ request, chaos }) => {
         const run = byId.get(request.id);
