@@ -230,16 +230,16 @@ async function replay(context: TurnContext, answers: readonly Answer[]): Promise
 }
 
 /**
- * The activity's identity: channel, conversation and id (ids are unique within a conversation), hashed to a short
- * fixed-length key. Only messages and invokes are guarded: other events are idempotent where they must be.
+ * The delivery's identity, hashed to a short fixed-length key: channel, conversation and activity id (ids are unique
+ * within a conversation) plus what the activity says (sender, type, name, text, value). A retry repeats all of it;
+ * an activity that reuses an id with other content (a test adapter restarting its counter) is not mistaken for one.
+ * Only messages and invokes are guarded: other events are idempotent where they must be.
  */
 function hashOf(activity: Partial<Activity>): string | undefined {
   if (activity.type !== ActivityTypes.Message && activity.type !== ActivityTypes.Invoke) return undefined;
   if (typeof activity.id !== 'string' || activity.id === '' || typeof activity.conversation?.id !== 'string') return undefined;
-  return createHash('sha256')
-    .update(JSON.stringify([activity.channelId ?? '', activity.conversation.id, activity.id]))
-    .digest('base64url')
-    .slice(0, 32);
+  const identity = [activity.channelId ?? '', activity.conversation.id, activity.id, activity.from?.id ?? '', activity.type, activity.name ?? '', activity.text ?? '', activity.value ?? null];
+  return createHash('sha256').update(JSON.stringify(identity)).digest('base64url').slice(0, 32);
 }
 
 /** A copy without the turn's addressing; an update keeps the id of the message it replaces. */

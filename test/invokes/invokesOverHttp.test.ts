@@ -109,7 +109,8 @@ describe('invokes over the real /api/messages endpoint', () => {
     for (const [, value, status] of MALFORMED) expect((await postActivity(bot.url, invokeWithValue(value, alex))).status).toBe(status);
 
     // A store failure during an invoke turn reaches onTurnError: a typed error, and the dialog is not reset.
-    const failing = jest.spyOn(bot.store, 'get').mockImplementationOnce(() => Promise.reject(new Error('disk on fire')));
+    // Every read fails for this one turn (the first read is now the retry check, which a turn survives on its own).
+    const failing = jest.spyOn(bot.store, 'get').mockImplementation(() => Promise.reject(new Error('disk on fire')));
     const failed = await postActivity(bot.url, executeActivity(APPROVAL_VERBS.approve, { requestId: 'MR-7K2Q9XW4PD', version: 1 }, alex));
     expect(failing).toHaveBeenCalled();
     failing.mockRestore();
