@@ -25,7 +25,7 @@ describe('the crash harness fails every mutant of the worker', () => {
   beforeAll(async () => {
     const [real, skipMove, skipSuspend, buyTwice] = await Promise.all([harnessWith(undefined), harnessWith('skipMove'), harnessWith('skipSuspend'), harnessWith('buyTwice')]);
     outcomes = { real, skipMove, skipSuspend, buyTwice };
-  }, 110_000);
+  }, 150_000);
 
   test('the real worker passes', () => {
     const { real } = outcomes;
