@@ -2,13 +2,15 @@
  * The scan lease after a crash: the same instance restarted takes it back at once, another instance within the
  * lease's TTL, and a live scan keeps it however long it runs (its heartbeat renews it).
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { silentLogger } from '../../services/logging';
 import { ScanRunner, emptyUrgencyCounts, stableInstanceId, type ScanSummary } from '../../services/scan';
 import { LeaseManager, openSqliteStore } from '../../services/store';
 import type { Store } from '../../services/store/store';
 import { tempDir } from '../alerts/support';
 
-const TTL_MS = 600;
+const TTL_MS = 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function summary(scanId: string): ScanSummary {
@@ -120,4 +122,47 @@ describe('the scan lease', () => {
     await b.whenIdle();
     await store.close();
   });
+
+  it('after a real SIGKILL mid-scan the restarted instance scans at once while another is still refused; nobody got it while the scan lived', async () => {
+    // Longer than the other tests' TTL: the child's heartbeat must beat on a busy machine too.
+    const childTtlMs = 2000;
+    const dataDir = `${temp.dir}/sigkill`;
+    const owner = stableInstanceId('bot-host', dataDir, 3978);
+    const root = join(__dirname, '..', '..');
+    const store = openSqliteStore(dataDir);
+    const child = spawn(process.execPath, ['-r', join(root, 'scripts', 'chaosRegister.cjs'), join(__dirname, 'scanLeaseChild.ts'), dataDir, owner, String(childTtlMs)], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('scanning') && resolve());
+      child.on('exit', () => reject(new Error(`the scanning instance ended: ${stderr}`)));
+    });
+
+    // While it lives, its heartbeat keeps the scan for it, across several TTLs.
+    const { runner: other, scanner: otherScanner } = runner(store, 'instance-b');
+    const aliveUntil = Date.now() + 2 * childTtlMs;
+    while (Date.now() < aliveUntil) {
+      expect(await other.start({ reason: 'command' })).toEqual({ started: false });
+      await sleep(TTL_MS / 4);
+    }
+
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const killedAt = Date.now();
+    // Another instance is still refused right after the kill; the restarted one (same host, data dir, port) is not.
+    expect(await other.start({ reason: 'command' })).toEqual({ started: false });
+    const { runner: restarted, scanner } = runner(store, stableInstanceId('bot-host', dataDir, 3978));
+    expect(await restarted.start({ reason: 'command' })).toEqual({ started: true });
+    expect(Date.now() - killedAt).toBeLessThan(childTtlMs / 2);
+    scanner.finishAll();
+    await restarted.whenIdle();
+    expect(await other.start({ reason: 'command' })).toEqual({ started: true });
+    otherScanner.finishAll();
+    await other.whenIdle();
+    await store.close();
+  }, 60_000);
 });
