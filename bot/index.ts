@@ -7,7 +7,6 @@ import { approvalCommandsModule } from '../dialogs/approvalCommands';
 import { adapterNotifier, ExpiringCommands } from '../dialogs/expiringCommands';
 import { migrationWizardModule } from '../dialogs/migrationWizard';
 import { RootDialog } from '../dialogs/rootDialog';
-import { connectCommandsModule } from '../dialogs/connectCommands';
 import {
   AlertActions,
   AlertPreferences,
@@ -19,8 +18,9 @@ import {
 } from '../services/alerts';
 import { ApprovalService, Approvers, KaizalaSubscriptions, startExpirySweep } from '../services/approvals';
 import { BackgroundWork } from '../services/background';
-import { ConnectionAlerts, PartnerAdmins } from '../services/auth/connectionAlerts';
-import { GraphTenantDirectory, PriceList, PriceListError } from '../services/catalog';
+import { PriceList, PriceListError } from '../services/catalog';
+import { GdapRelationships, StoreAccessMemory, TenantAccess } from '../services/graph';
+import { createTenantDirectory } from '../services/partnerCenter';
 import { createLogger, Logger } from '../services/logging';
 import { startTelemetry } from '../services/observability/telemetry';
 import { MigrationRunner } from '../services/migration';
@@ -42,8 +42,6 @@ import { ConversationRecorder } from './proactive/conversationRecorder';
 import { ConversationReferences } from './proactive/conversationReferences';
 import { TeamsProactiveMessenger } from './proactive/teamsProactiveMessenger';
 import { startScanSchedule } from './scanSchedule';
-import { createConnectionHandlers } from './connectionHandlers';
-import { TeamsConnectionNotifier } from './connectionNotifier';
 import { StoreBackedStorage } from './storeBackedStorage';
 import { KaizalaBot } from './teamsBot';
 import packageJson from '../package.json';
@@ -84,6 +82,16 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     ));
   // Several instances share one store (Azure Tables), and then every rate budget too.
   const backend = await connectBackend(config.partnerCenter, config.dataDir, logger, store, { ...config.rates, shared: config.store.kind === 'azure' });
+  // Customer tenants: app-only where the customer consented, else the partner admin's delegated token through GDAP;
+  // which one works is detected once per customer and kept in the store (services/graph/tenantAccess.ts).
+  const graph = backend.graph.withTenantAccess(
+    new TenantAccess({
+      appOnly: backend.tokens.graph,
+      delegated: backend.tokens.graphDelegated,
+      memory: new StoreAccessMemory(store),
+      onDetected: (tenantId, access) => logger.info('Customer tenant access detected', { tenantId, ...access }),
+    }),
+  );
   // Leases (the scan, migration runs) name their holder, so two instances never run the same work.
   const instanceId = `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const timeZone = config.alerts.timeZone;
@@ -101,7 +109,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
   const alertActions = new AlertActions({ store, notifier: alertNotifier, timeZone, logger });
   const scanner = new ExpiryScanner({
     partnerCenter: backend.partnerCenter,
-    graph: backend.graph,
+    graph,
     store,
     limiter: backend.limiter,
     logger,
@@ -119,14 +127,19 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
 
   // Plans, approvals and the wizard.
   const approvers = new Approvers(config.approvals.approvers);
-  const directory = new GraphTenantDirectory(backend.graph, backend.partnerCenter, config.partnerCenter.country);
+  const directory = createTenantDirectory(graph, backend.partnerCenter, config.partnerCenter.country, {
+    gdap: new GdapRelationships(graph, config.partnerCenter.partnerTenantId, (tenantId, error) =>
+      logger.warn('GDAP relationships could not be read; the roles are not checked before planning', { tenantId, error: String(error) }),
+    ),
+    onFallback: (tenantId, reason) => logger.info('Tenant facts read through Partner Center: Graph is out of reach', { tenantId, reason }),
+  });
   const subscriptions = new KaizalaSubscriptions(store);
   // Approved requests become migration runs: buy, move every license, verify, suspend — exactly once.
   const migrations = new MigrationRunner(
     {
       store,
       partnerCenter: backend.partnerCenter,
-      graph: backend.graph,
+      graph,
       notifier: new TeamsRunNotifier(messenger),
       logger,
       isApprover: (person) => approvers.includes(person),
@@ -154,15 +167,6 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     onApproved: (request) => migrations.startRun(request.id),
   });
 
-  // Partner admins (ADMINS): connect Partner Center from Teams, and cards when the stored sign-in ages or fails.
-  const admins = new PartnerAdmins(config.admins, peopleFromConversations(conversations));
-  const signIn = { connection: backend.partnerConnection, admins, notifier: adapterNotifier(adapter, config.bot.appId), background, logger };
-  const connectionAlerts = new ConnectionAlerts({ store, connection: backend.partnerConnection, admins, notifier: new TeamsConnectionNotifier(messenger), background, logger });
-  const stopConnectionAlerts = connectionAlerts.start();
-  if (admins.isEmpty && config.partnerCenter.mode === 'live') {
-    logger.warn('ADMINS is empty: nobody can connect Partner Center from Teams, and nobody is told when the stored sign-in ages or fails (npm run connect still works)');
-  }
-
   const userPrincipalNameOf = async (aadObjectId: string) => (await conversations.get(aadObjectId))?.value.userPrincipalName;
   const rootDialog = new RootDialog([
     new ExpiringCommands({
@@ -179,13 +183,11 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
       preferences: new AlertPreferences(store),
       tellPerson: (aadObjectId, render) => messenger.sendToPerson(aadObjectId, render),
     }),
-    connectCommandsModule(signIn),
   ]);
   const bot = new KaizalaBot({
     conversationState,
     rootDialog,
     invokeHandlers: mergeActionTables(
-      createConnectionHandlers(signIn),
       createAlertInvokeHandlers({ actions: alertActions, background }),
       createApprovalHandlers({ approvals, userPrincipalNameOf }),
       createRunHandlers({
@@ -255,7 +257,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     localMode: config.bot.localMode,
   });
   const url = await listen(server, config.port, config.host);
-  const scanSchedule = startScanSchedule({ schedule: config.alerts.schedule, timeZone, scans: scanRunner, alerts: alertScheduler, dailyChecks: [{ name: 'partner sign-in age', run: () => connectionAlerts.sweep() }], lastScan: () => ScanCursor.read(store), problems: new ScanProblemReporter({ store, notifier: alertNotifier, logger }), logger });
+  const scanSchedule = startScanSchedule({ schedule: config.alerts.schedule, timeZone, scans: scanRunner, alerts: alertScheduler, lastScan: () => ScanCursor.read(store), problems: new ScanProblemReporter({ store, notifier: alertNotifier, logger }), logger });
   // Alerts a crashed run claimed but never sent go out once their claims expire, not at the next schedule.
   await alertScheduler.resumeAfterRestart();
   const expirySweep = startExpirySweep(approvals, { intervalMs: EXPIRY_SWEEP_INTERVAL_MS, logger });
@@ -285,7 +287,6 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     idle,
     close: async () => {
       scanSchedule.stop();
-      stopConnectionAlerts();
       alertScheduler.stop();
       await scanSchedule.idle();
       await expirySweep.stop();

@@ -1,3 +1,4 @@
+import { isCustomerAccessError } from '../services/graph/tenantAccess';
 import { Activity, CardFactory, TurnContext } from 'botbuilder';
 import { ComponentDialog, DialogContext, DialogTurnResult, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import { randomBytes } from 'node:crypto';
@@ -449,6 +450,12 @@ export class MigrationWizard extends ComponentDialog {
   private async reportLoadFailure(step: WaterfallStepContext, subscription: ExpiringSubscription, error: unknown): Promise<void> {
     const reason = error instanceof Error ? error.message : String(error);
     this.deps.logger.warn('Wizard could not read the tenant', { customerId: subscription.customerId, error: reason });
+    if (isCustomerAccessError(error)) {
+      // The partner cannot manage this customer: say which GDAP role (or relationship) to ask the customer for.
+      const key = error.missing === 'relationship' ? 'wizNoGdapRelationship' : 'wizGdapRoleMissing';
+      await step.context.sendActivity(t(this.locale(step), key, { customer: subscription.customerName, role: error.missing }));
+      return;
+    }
     await step.context.sendActivity(t(this.locale(step), 'wizLoadFailed', { customer: subscription.customerName, reason: reason.slice(0, 200) }));
   }
 

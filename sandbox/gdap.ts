@@ -18,6 +18,15 @@ import type { CustomerAccess, CustomerRecord } from './model';
 export const GDAP_ROLES = ['Directory Readers', 'Global Reader', 'License Administrator', 'User Administrator', 'Global Administrator'] as const;
 export type GdapRole = (typeof GDAP_ROLES)[number];
 
+/** Entra built-in role template ids (what a GDAP relationship's `accessDetails.unifiedRoles` carries). */
+export const GDAP_ROLE_DEFINITION_IDS: Readonly<Record<GdapRole, string>> = {
+  'Directory Readers': '88d8e3e3-8f55-4a1e-953a-9b9898b8876b',
+  'Global Reader': 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
+  'License Administrator': '4d6ac14f-3453-41d0-bef9-a3e0c569773a',
+  'User Administrator': 'fe930be7-5e62-47db-91af-98c3a49a38b1',
+  'Global Administrator': '62e90394-69f5-4237-9190-012177145e10',
+};
+
 /** The least privileged set this bot asks its customers for: read the directory, move licenses, set usage locations. */
 export const STANDARD_GDAP_ROLES: readonly GdapRole[] = ['Directory Readers', 'License Administrator', 'User Administrator'];
 

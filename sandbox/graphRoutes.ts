@@ -4,6 +4,7 @@ import { GraphError, graphErrorBody } from './errors';
 import { z } from 'zod';
 import { asRecord, lowerGuid, read } from './input';
 import { capabilityStatusOf, changeUserLicenses, LicenseChangeError, tenantSkuUsage, type LicenseProblem, type SkuUsage } from './licenses';
+import { GDAP_ROLE_DEFINITION_IDS, gdapRolesOf } from './gdap';
 import type { CustomerRecord, LicenseAssignment, UserRecord } from './model';
 import { DEFAULT_USER_PROPERTIES, parseSelect, parseUserFilter } from './graphQuery';
 
@@ -284,6 +285,36 @@ function getSubscribedSku(ctx: ApiContext): ApiResult {
   return { status: 200, body: selectProperties(graphSubscribedSku(tenant, usage), ctx.query.get('$select')) };
 }
 
+/**
+ * GET /tenantRelationships/delegatedAdminRelationships (partner tenant): one active relationship per customer that
+ * has GDAP roles, with the roles as Entra role definition ids. `$filter` on `customer/tenantId eq '…'` (and any
+ * `status eq 'active'`) is honoured; other filters are refused as Graph refuses what it cannot read.
+ */
+function listDelegatedAdminRelationships(ctx: ApiContext): ApiResult {
+  const filter = ctx.query.get('$filter');
+  let tenantId: string | undefined;
+  if (filter !== null) {
+    const match = /^customer\/tenantId eq '([0-9a-f-]{36})'(?: and status eq 'active')?$/i.exec(filter.trim());
+    if (!match) throw new GraphError(400, 'BadRequest', `Invalid filter clause: ${filter}`);
+    tenantId = match[1].toLowerCase();
+  }
+  const { db } = ctx.env;
+  const customers = tenantId ? [db.customer(tenantId)].filter((customer): customer is CustomerRecord => customer !== undefined) : db.customerPage(0, db.customerCount());
+  const value = customers
+    .filter((customer) => gdapRolesOf(customer).length > 0)
+    .map((customer) => ({
+      '@odata.type': '#microsoft.graph.delegatedAdminRelationship',
+      id: `${customer.id}-gdap`,
+      displayName: `GDAP ${customer.companyName}`.slice(0, 50),
+      status: 'active',
+      customer: { tenantId: customer.id, displayName: customer.companyName },
+      accessDetails: { unifiedRoles: gdapRolesOf(customer).map((role) => ({ roleDefinitionId: GDAP_ROLE_DEFINITION_IDS[role] })) },
+      duration: 'P730D',
+      autoExtendDuration: 'P180D',
+    }));
+  return { status: 200, body: { '@odata.context': contextUrl(ctx, 'tenantRelationships/delegatedAdminRelationships', undefined), value } };
+}
+
 export const graphRoutes: ApiRoute[] = [
   { api: 'graph', method: 'GET', pattern: '/users', operation: 'graphListUsers', throttle: 'graphRead', resourceUnits: 2, handle: listUsers },
   {
@@ -324,5 +355,14 @@ export const graphRoutes: ApiRoute[] = [
     throttle: 'graphRead',
     resourceUnits: 1,
     handle: getSubscribedSku,
+  },
+  {
+    api: 'graph',
+    method: 'GET',
+    pattern: '/tenantRelationships/delegatedAdminRelationships',
+    operation: 'graphListDelegatedAdminRelationships',
+    throttle: 'graphRead',
+    resourceUnits: 1,
+    handle: listDelegatedAdminRelationships,
   },
 ];

@@ -39,6 +39,7 @@ export const OPERATIONS = [
   'assignLicense',
   'graphListSubscribedSkus',
   'graphBatch',
+  'graphListDelegatedAdminRelationships',
 ] as const;
 export type OperationName = (typeof OPERATIONS)[number];
 

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { GRAPH_BASE_PATH, PARTNER_CENTER_BASE_PATH, type Api, type ApiContext, type ApiResult, type ApiRoute, type SandboxEnv } from './apiTypes';
 import { checkBearer, describeTokenProblem, GRAPH_AUDIENCES, PARTNER_CENTER_AUDIENCES, type TokenClaims } from './auth';
 import { GraphError, graphErrorBody, PartnerCenterError } from './errors';
-import { gdapAllows, gdapTaskOf, hasAppOnlyConsent, hasGdapRelationship, leastPrivilegedRole } from './gdap';
+import { gdapAllows, gdapRolesOf, gdapTaskOf, hasAppOnlyConsent, hasGdapRelationship, leastPrivilegedRole } from './gdap';
 import type { FaultDecision, FaultEngine } from './faults';
 import { camelizeKeys } from './input';
 import type { CustomerRecord } from './model';
@@ -238,6 +238,11 @@ export class ApiPipeline {
 
   private resolveCustomer(call: Call, route: ApiRoute, params: Record<string, string>, claims: TokenClaims): CustomerRecord | null {
     if (route.api === 'graph') {
+      if (route.operation === 'graphListDelegatedAdminRelationships') {
+        // A partner-tenant resource: the partner's own relationships, not a customer tenant's.
+        if (this.env.db.customer(claims.tid)) throw new GraphError(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+        return null;
+      }
       const tenant = this.env.db.customer(claims.tid);
       if (!tenant) {
         throw new GraphError(401, 'InvalidAuthenticationToken', `Access token validation failure: tenant ${claims.tid} is unknown.`);
@@ -289,7 +294,7 @@ export class ApiPipeline {
     }
     const task = gdapTaskOf(route.operation) ?? 'anyRole';
     if (customer && !gdapAllows(customer, task)) {
-      const role = leastPrivilegedRole(task);
+      const role = gdapRolesOf(customer).length > 0 ? leastPrivilegedRole(task) : undefined;
       throw new PartnerCenterError(
         403,
         900308,

@@ -66,6 +66,11 @@ export class FallbackTenantDirectory implements TenantDirectory {
     private readonly primary: TenantDirectory,
     private readonly fallback: TenantDirectory,
     private readonly onFallback?: (tenantId: string, reason: string) => void,
+    /**
+     * Asked before the users are read (the first read of a plan, and of an approval's check): the access a
+     * migration would lack, so a customer the partner cannot manage is refused before anything is bought.
+     */
+    private readonly missingAccess?: (tenantId: string) => Promise<CustomerAccessError | undefined>,
   ) {}
 
   async market(customerId: string): Promise<string | undefined> {
@@ -73,7 +78,9 @@ export class FallbackTenantDirectory implements TenantDirectory {
     return directory.market?.(customerId);
   }
 
-  kaizalaUsers(tenantId: string, kaizalaSkuId: string, education: boolean): Promise<KaizalaUser[]> {
+  async kaizalaUsers(tenantId: string, kaizalaSkuId: string, education: boolean): Promise<KaizalaUser[]> {
+    const missing = await this.missingAccess?.(tenantId);
+    if (missing) throw missing;
     return this.either(tenantId, (directory) => directory.kaizalaUsers(tenantId, kaizalaSkuId, education));
   }
 
@@ -93,7 +100,7 @@ export class FallbackTenantDirectory implements TenantDirectory {
     try {
       return await read(this.fallback);
     } catch (error) {
-      if (isCustomerAccessError(error) && unreachable.noRelationship) throw new CustomerAccessError(tenantId, 'relationship', unreachable.reason);
+      if (isCustomerAccessError(error) && unreachable.noRelationship) throw new CustomerAccessError(tenantId, 'relationship', error, unreachable.reason);
       throw error;
     }
   }

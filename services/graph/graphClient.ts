@@ -12,6 +12,7 @@ import type {
   AssignLicenseChange,
   BatchRequest,
   BatchResponse,
+  DelegatedAdminRelationship,
   GraphCollection,
   GraphUser,
   SubscribedSku,
@@ -93,6 +94,15 @@ export class GraphClient {
   async listSubscribedSkus(tenantId: string, select?: readonly string[]): Promise<SubscribedSku[]> {
     const query: Record<string, string> = select ? { $select: select.join(',') } : {};
     return this.collect<SubscribedSku>(tenantId, this.url('/subscribedSkus', query));
+  }
+
+  /**
+   * The partner's GDAP relationships with one customer, read in the partner's own tenant (application permission
+   * DelegatedAdminRelationship.Read.All): what roles the partner holds there, before anything is bought.
+   */
+  async listDelegatedAdminRelationships(partnerTenantId: string, customerTenantId: string): Promise<DelegatedAdminRelationship[]> {
+    const filter = `customer/tenantId eq '${requireGuid(customerTenantId, 'customerTenantId')}'`;
+    return this.collect<DelegatedAdminRelationship>(partnerTenantId, this.url('/tenantRelationships/delegatedAdminRelationships', { $filter: filter }));
   }
 
   /**

@@ -12,3 +12,4 @@ export {
   isGraphUnreachableError,
 } from './tenantAccess';
 export type { AccessMemory, AccessMode, GdapRoleName, RememberedAccess, TenantAccessOptions, TenantOperation } from './tenantAccess';
+export { GdapRelationships } from './gdapRelationships';

@@ -10,7 +10,7 @@
  * call refused by Graph means a GDAP role is missing: a typed error names it. When Graph is out of reach by either
  * path, `GraphUnreachableError` lets callers use Partner Center App+User instead.
  */
-import { isApiError, isTokenAcquisitionError } from '../http/errors';
+import { ApiError, isApiError, isTokenAcquisitionError, TokenAcquisitionError, type ApiErrorFields } from '../http/errors';
 import type { Store } from '../store/store';
 
 /** Entra roles of a GDAP relationship, as Microsoft names them (what the partner asks the customer to grant). */
@@ -28,20 +28,22 @@ export const GDAP_ROLE_FOR: Readonly<Record<TenantOperation, GdapRoleName>> = {
 
 /**
  * The partner cannot manage this customer: no GDAP relationship, or the relationship lacks a role the operation
- * needs. Not retried; the person is told what to ask the customer's admin for.
+ * needs. Not retried; the person is told what to ask the customer's admin for. An ApiError (the refusal as the
+ * service sent it, never retryable), so everything that treats authorization failures alike still does.
  */
-export class CustomerAccessError extends Error {
+export class CustomerAccessError extends ApiError {
   constructor(
     readonly tenantId: string,
     /** The role to grant, or 'relationship' when there is no GDAP relationship at all. */
     readonly missing: GdapRoleName | 'relationship',
+    refusal: ApiErrorFields,
     detail?: string,
   ) {
-    super(
+    super({ ...refusal, retryable: false });
+    this.message =
       missing === 'relationship'
         ? `The partner has no GDAP relationship with customer tenant ${tenantId}${detail ? ` (${detail})` : ''}`
-        : `The partner's GDAP relationship with customer tenant ${tenantId} lacks the ${missing} role${detail ? ` (${detail})` : ''}`,
-    );
+        : `The partner's GDAP relationship with customer tenant ${tenantId} lacks the ${missing} role${detail ? ` (${detail})` : ''}`;
     this.name = 'CustomerAccessError';
   }
 }
@@ -50,15 +52,20 @@ export function isCustomerAccessError(error: unknown): error is CustomerAccessEr
   return error instanceof CustomerAccessError;
 }
 
-/** Graph cannot be reached for this tenant by either path (no app-only consent, no delegated token). */
-export class GraphUnreachableError extends Error {
+/**
+ * Graph cannot be reached for this tenant by either path (no app-only consent, no delegated token). A token
+ * failure that is not retried, so callers that read around refused tokens (the scan) still do.
+ */
+export class GraphUnreachableError extends TokenAcquisitionError {
   constructor(
-    readonly tenantId: string,
+    tenantId: string,
     readonly reason: string,
+    code: string,
     /** The identity platform said the partner user has no presence in the tenant: no GDAP relationship. */
     readonly noRelationship = false,
   ) {
-    super(`Graph is out of reach for customer tenant ${tenantId}: ${reason}`);
+    super({ source: 'graph', tenantId, code, retryable: false });
+    this.message = `Graph is out of reach for customer tenant ${tenantId}: ${reason}`;
     this.name = 'GraphUnreachableError';
   }
 }
@@ -177,7 +184,7 @@ export class TenantAccess {
 
   private async runDelegated<T>(tenantId: string, operation: TenantOperation, call: GraphCall<T>): Promise<T> {
     const delegated = this.options.delegated;
-    if (!delegated) throw new GraphUnreachableError(tenantId, 'no app-only consent and no delegated (GDAP) token source');
+    if (!delegated) throw new GraphUnreachableError(tenantId, 'no app-only consent and no delegated (GDAP) token source', 'no_delegated_source');
     let token: string;
     try {
       token = await delegated(tenantId);
@@ -185,7 +192,7 @@ export class TenantAccess {
       // The partner admin's connection itself is broken: not this customer's doing, and no other path helps.
       if (error instanceof Error && error.name === 'PartnerNotConnectedError') throw error;
       if (isTokenAcquisitionError(error) && !error.retryable) {
-        throw new GraphUnreachableError(tenantId, `no delegated token for the tenant (${error.code})`, NO_RELATIONSHIP_TOKEN_CODES.test(error.code));
+        throw new GraphUnreachableError(tenantId, `no delegated token for the tenant (${error.code})`, error.code, NO_RELATIONSHIP_TOKEN_CODES.test(error.code));
       }
       throw error;
     }
@@ -193,7 +200,7 @@ export class TenantAccess {
       return await call(() => Promise.resolve(token));
     } catch (error) {
       if (isApiError(error) && error.status === 403 && error.code === 'Authorization_RequestDenied') {
-        throw new CustomerAccessError(tenantId, GDAP_ROLE_FOR[operation]);
+        throw new CustomerAccessError(tenantId, GDAP_ROLE_FOR[operation], error);
       }
       throw error;
     }

@@ -91,3 +91,14 @@ export interface BatchResponse {
   headers?: Record<string, string>;
   body?: unknown;
 }
+
+/** A GDAP relationship as Graph lists it in the partner tenant (`/tenantRelationships/delegatedAdminRelationships`). */
+export interface DelegatedAdminRelationship {
+  id: string;
+  displayName?: string;
+  /** `active` is the only status that grants access. */
+  status: string;
+  customer?: { tenantId: string; displayName?: string };
+  accessDetails?: { unifiedRoles?: Array<{ roleDefinitionId: string }> };
+  endDateTime?: string;
+}

@@ -7,6 +7,7 @@
  */
 import type { KaizalaUser } from '../catalog/facts';
 import { billingCountry, FallbackTenantDirectory, GraphTenantDirectory, toKaizalaUser, type TenantDirectory } from '../catalog/tenantDirectory';
+import type { GdapRelationships } from '../graph/gdapRelationships';
 import type { GraphClient } from '../graph/graphClient';
 import { CustomerAccessError, GDAP_ROLE_FOR, type TenantOperation } from '../graph/tenantAccess';
 import { isApiError } from '../http/errors';
@@ -77,7 +78,7 @@ export async function partnerCenterAccess<T>(customerId: string, operation: Tena
     return await call();
   } catch (error) {
     if (isApiError(error) && error.service === 'partnerCenter' && error.code === '900308') {
-      throw new CustomerAccessError(customerId, GDAP_ROLE_FOR[operation], 'Partner Center 900308');
+      throw new CustomerAccessError(customerId, GDAP_ROLE_FOR[operation], error, 'Partner Center 900308');
     }
     throw error;
   }
@@ -85,17 +86,23 @@ export async function partnerCenterAccess<T>(customerId: string, operation: Tena
 
 /**
  * The bot's tenant directory: Graph through the client's tenant access (app-only where consented, else delegated
- * through GDAP), and Partner Center App+User where Graph is out of reach by either path.
+ * through GDAP), and Partner Center App+User where Graph is out of reach by either path. With `gdap`, a customer
+ * whose relationship lacks a role the migration needs (reading the directory, moving licenses) is refused first.
  */
 export function createTenantDirectory(
   graph: Pick<GraphClient, 'listUsers' | 'listSubscribedSkus'>,
   partnerCenter: PartnerCenterDirectoryClient,
   partnerMarket: string | undefined,
-  onFallback?: (tenantId: string, reason: string) => void,
+  options: { gdap?: GdapRelationships; onFallback?: (tenantId: string, reason: string) => void } = {},
 ): TenantDirectory {
+  const { gdap } = options;
   return new FallbackTenantDirectory(
     new GraphTenantDirectory(graph, partnerCenter, partnerMarket),
     new PartnerCenterTenantDirectory(partnerCenter, partnerMarket),
-    onFallback,
+    options.onFallback,
+    gdap && ((tenantId) => gdap.missingAccess(tenantId, MIGRATION_NEEDS)),
   );
 }
+
+/** What a migration does in the customer tenant: read the users and their licenses, then move the licenses. */
+const MIGRATION_NEEDS: readonly TenantOperation[] = ['read', 'licenseWrite'];
