@@ -27,6 +27,7 @@ export interface StageOptions {
   partnerRequestsPerMinute: number;
   leaseTtlSeconds: number;
   provisioningDelayMs: number;
+  licensePath: 'graph' | 'partnerCenter';
 }
 
 /** One bot process. */
@@ -123,6 +124,7 @@ export class TwoInstanceStage {
       GRAPH_BASE_URL: `${this.sandboxUrl}/graph/v1.0`,
       PARTNER_CENTER_REQUESTS_PER_MINUTE: String(this.options.partnerRequestsPerMinute),
       MIGRATION_LEASE_TTL_SECONDS: String(this.options.leaseTtlSeconds),
+      LICENSE_PATH: this.options.licensePath,
       // Scans happen when the test asks for them.
       ALERT_SCHEDULE: '0 0 1 1 *',
       // Nothing may leave the machine: an activity without a usable serviceUrl fails at once.
