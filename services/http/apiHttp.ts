@@ -17,6 +17,7 @@ import {
   type ServiceName,
 } from './errors';
 import { loggablePath, silentRequestLogger, type RequestLogger } from './logger';
+import { currentCorrelationId } from '../observability/correlation';
 import type { Pacer } from './pacing/pacer';
 import { parseRetryAfterHeader } from './retryAfter';
 
@@ -124,13 +125,17 @@ export class ApiHttp {
     return this.newId();
   }
 
-  /** One logical operation: same MS-RequestId on every retry, new MS-CorrelationId per attempt. */
+  /**
+   * One logical operation: same MS-RequestId on every retry. MS-CorrelationId (Graph: client-request-id) is the
+   * correlation id of the activity, scan or run the call serves, so one id finds a person's click in our logs and in
+   * Microsoft's; outside any such unit of work, a new one per attempt.
+   */
   async request<T>(request: ApiRequest): Promise<ApiResponse<T>> {
     const requestId = request.requestId ?? this.newId();
     const path = loggablePath(request.url);
     const startedAt = this.now();
     for (let attempt = 1; ; attempt++) {
-      const correlationId = this.newId();
+      const correlationId = currentCorrelationId() ?? this.newId();
       const budget = this.budgets[request.service];
       // Before the clock starts: the logged duration is the call's, not the wait for its slot.
       if (budget) await budget.pacer.acquire(budget.key);

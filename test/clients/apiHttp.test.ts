@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { withCorrelation } from '../../services/observability/correlation';
 import axios from 'axios';
 import { ApiHttp, type ApiRequest } from '../../services/http/apiHttp';
 import { ApiError, isApiError, isAuthFailure } from '../../services/http/errors';
@@ -45,6 +46,20 @@ describe('ApiHttp headers and ids', () => {
     // The next logical operation gets a new MS-RequestId, and every call a new correlation id.
     expect(b.headers['ms-requestid']).not.toBe(a.headers['ms-requestid']);
     expect(b.headers['ms-correlationid']).not.toBe(a.headers['ms-correlationid']);
+  });
+
+  it('sends the correlation id of the activity, scan or run it serves as MS-CorrelationId and client-request-id', async () => {
+    const fake = await startFakeServer(() => json(200, { value: [] }));
+    server = fake;
+    const { http } = createTestHttp();
+    const activityId = '6f1c0a52-3c1e-4f7a-9b7e-2f4d8c1e5a90';
+    await withCorrelation(activityId, async () => {
+      await http.request(pcGet(`${fake.url}/v1/customers/c1`));
+      await http.request({ service: 'graph', method: 'GET', url: `${fake.url}/graph/v1.0/users`, getToken: getTestToken });
+    });
+    expect(fake.requests.map((r) => r.headers['ms-correlationid'] ?? r.headers['client-request-id'])).toEqual([activityId, activityId]);
+    // Each logical operation still has its own MS-RequestId.
+    expect(fake.requests[0].headers['ms-requestid']).toMatch(GUID);
   });
 
   it('uses a caller-supplied persisted MS-RequestId', async () => {
