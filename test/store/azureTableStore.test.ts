@@ -1,5 +1,5 @@
 import { TableClient } from '@azure/data-tables';
-import { openStore } from '../../services/store';
+import { openStore, StoreHealth } from '../../services/store';
 import { CHUNK_LENGTH, MAX_CHUNKS } from '../../services/store/azureEntity';
 import { AzureTableStore, openAzureTableStore } from '../../services/store/azureTableStore';
 import { startAzurite, type RunningAzurite } from './azurite';
@@ -24,6 +24,17 @@ describeStoreContract('Azure Tables (Azurite)', freshStore);
 describeLeaseContract('Azure Tables (Azurite)', freshStore);
 
 describe('Azure Tables store', () => {
+  it('is ready for /readyz when a probe row can be upserted and read back, and names the endpoint when not', async () => {
+    const store = await freshStore();
+    await expect(new StoreHealth(store).check()).resolves.toBeUndefined();
+    expect((await store.get<{ nonce: string }>('meta', 'readinessProbe'))?.value.nonce).toEqual(expect.any(String));
+    await store.close();
+
+    // An account that does not answer (nothing listens on port 1).
+    const dead = new AzureTableStore(azurite.connectionString.replace(/TableEndpoint=http:\/\/127\.0\.0\.1:\d+/, 'TableEndpoint=http://127.0.0.1:1'));
+    await expect(new StoreHealth(dead).check()).rejects.toThrow(/^storage not writable \(http:\/\/127\.0\.0\.1:1\/.*\): /);
+  }, 60_000);
+
   it('names tables <prefix><TableName> and escapes keys Azure forbids', async () => {
     const store = await openAzureTableStore(azurite.connectionString, { tablePrefix: 'kmaNames' });
     await store.insert('subscriptionsSeen', 'tenant/sub#1?', { ok: true });
