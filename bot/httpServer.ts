@@ -3,6 +3,7 @@ import { ActivityHandler, CloudAdapter } from 'botbuilder';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Logger } from '../services/logging';
+import { newCorrelationId, withCorrelation } from '../services/observability/correlation';
 import { AUTHENTICATION_TIMEOUT_MS, parseActivity, receiveActivity } from './botAuthentication';
 import {
   answer,
@@ -54,6 +55,13 @@ export function createHttpServer(deps: HttpServerDeps): restify.Server {
   const localMode = deps.localMode ?? true;
   const server = restify.createServer({ name: 'kaizala-migration-assistant', handleUncaughtExceptions: false });
   limitConnections(server.server, limits);
+  // Everything a request does — the turn, its Partner Center and Graph calls, its log lines — shares one
+  // correlation id (restify runs the route inside `next`, so the id follows it through every await).
+  server.pre((_req: restify.Request, res: restify.Response, next: restify.Next) => {
+    const correlationId = newCorrelationId();
+    res.setHeader('x-correlation-id', correlationId);
+    withCorrelation(correlationId, () => next());
+  });
 
   server.post('/api/messages', async (req: restify.Request, res: restify.Response) => {
     try {
