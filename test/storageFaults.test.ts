@@ -112,10 +112,13 @@ describe('a full disk while the bot runs', () => {
     expect(logs.join('\n')).toContain('Could not reset the dialog after a failed turn');
   });
 
-  it('a card action gets a typed answer, not a 500', async () => {
-    const response = await postActivity(bot.url, executeActivity(SNOOZE_ALERT_VERB, { customerId: 'x', subscriptionId: 'y' }, { serviceUrl: connector.url, user: ALEX }));
-    expect(response.status).toBeLessThan(500);
-    expect(response.body).toMatchObject({ type: expect.stringMatching(/^application\/vnd\.microsoft\./) });
+  it('a card action is still handled and answered, though its delivery cannot be recorded', async () => {
+    const ids = { customerId: 'c0000000-0000-4000-8000-00000000f00d', subscriptionId: '5b000000-0000-4000-8000-00000000f00d' };
+    const response = await postActivity(bot.url, executeActivity(SNOOZE_ALERT_VERB, ids, { serviceUrl: connector.url, user: ALEX }));
+    // The handler ran (it looked the subscription up and did not find it) rather than the turn failing.
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ type: 'application/vnd.microsoft.error', value: { code: 'UnknownSubscription' } });
+    expect(logs.join('\n')).toContain('processing it without retry protection');
   });
 
   it('/readyz answers 503 naming storage, and /readyz/details says the disk is full', async () => {
