@@ -10,7 +10,7 @@ export { ExpiryScanner } from './expiryScanner';
 export type { ExpiryScannerDeps, ScanOptions } from './expiryScanner';
 export { identifyKaizalaPro, isKaizalaOfferName, tenantSkuFromGraph, tenantSkuFromPartnerCenter } from './identification';
 export type { Identification, TenantSku } from './identification';
-export { migratingSubscriptionKeys, migrationKey } from './migrating';
+export { isMigrating, migratingSubscriptionKeys, migrationKey } from './migrating';
 export { REPORT_COLUMNS, formatCsv, formatJson, formatTable, toReportRow } from './reportFormat';
 export type { ReportRow } from './reportFormat';
 export { CURSOR_KEY, ScanCursor } from './scanCursor';
