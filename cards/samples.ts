@@ -26,7 +26,7 @@ const SAMPLE_SUMMARY = {
   kaizalaDetail:
     'The old subscription (b9a3f0c2-61d4-4c55-8a0e-2f4d9c7e1a36) will NOT be suspended: it stays active until it ends on 2026-06-30. After that, those users lose Kaizala Pro unless a new request migrates them.',
   kaizalaKept: true,
-  seatWarning: 'Check the seats: 10,000 seats for 20 users who move (500 times as many). That is more seats than this customer holds of any license today (25).',
+  seatWarning: 'Check the seats: 10,000 seats for 20 users who move (500 times as many). That is more seats than this customer licenses today for Kaizala Pro or any Microsoft 365 or Office 365 plan (25).',
 };
 
 // A full page (10 rows) of the expiry report, every urgency and state once, with the longest texts a row can carry.
