@@ -1,9 +1,11 @@
 import { metrics } from '@opentelemetry/api';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import type { AxiosInstance } from 'axios';
+import { ApiHttp } from '../services/http/apiHttp';
 import { startTelemetry, telemetry } from '../services/observability/telemetry';
 
 describe('telemetry', () => {
-  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.DELTA);
   const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000 });
   const provider = new MeterProvider({ readers: [reader] });
 
@@ -57,6 +59,22 @@ describe('telemetry', () => {
     expect(m.get('kma.alerts.sent')).toEqual([{ value: 1, attributes: {} }]);
     expect(m.get('kma.approvals')).toEqual([{ value: 1, attributes: { outcome: 'approved' } }]);
     expect(m.get('kma.run.steps')).toEqual([{ value: 1, attributes: { step: 'moveLicenses', outcome: 'done' } }]);
+  });
+
+  it('every Partner Center and Graph attempt is counted by the HTTP client, a throttled one apart', async () => {
+    const statuses = [429, 200];
+    const axiosLike = { request: async () => ({ status: statuses.shift() ?? 200, data: {}, headers: { 'retry-after': '0' } }) };
+    const http = new ApiHttp({ axios: axiosLike as unknown as AxiosInstance, sleep: async () => undefined });
+    await http.request({ service: 'partnerCenter', method: 'GET', url: 'https://api.partnercenter.microsoft.com/v1/customers', getToken: async () => 't' });
+    const m = await collected();
+    const calls = m.get('kma.api.calls') ?? [];
+    expect(calls).toEqual(
+      expect.arrayContaining([
+        { value: 1, attributes: { service: 'partnerCenter', status_class: '4xx' } },
+        { value: 1, attributes: { service: 'partnerCenter', status_class: '2xx' } },
+      ]),
+    );
+    expect(m.get('kma.api.throttled')).toEqual([{ value: 1, attributes: { service: 'partnerCenter' } }]);
   });
 
   it('starts the Azure Monitor exporter only when a connection string is configured', () => {

@@ -18,6 +18,7 @@ import {
 } from './errors';
 import { loggablePath, silentRequestLogger, type RequestLogger } from './logger';
 import { currentCorrelationId } from '../observability/correlation';
+import { telemetry } from '../observability/telemetry';
 import type { Pacer } from './pacing/pacer';
 import { parseRetryAfterHeader } from './retryAfter';
 
@@ -143,6 +144,7 @@ export class ApiHttp {
       const result = await this.attempt<T>(request, requestId, correlationId, attempt);
       const durationMs = this.now() - attemptStartedAt;
       const base = { service: request.service, method: request.method, path, durationMs, correlationId, requestId, attempt };
+      telemetry.apiCall(request.service, 'response' in result ? result.response.status : result.error.status, durationMs);
 
       if ('response' in result) {
         this.logger.logRequest({ ...base, status: result.response.status, outcome: 'ok' });
