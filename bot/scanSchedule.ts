@@ -51,8 +51,14 @@ export function startScanSchedule(deps: ScanScheduleDeps): { stop(): void; idle(
   };
   /** True when another instance finished a scan after `since`: it ran the alerts. */
   const finishedElsewhereSince = async (since: number): Promise<boolean> => {
-    const last = await deps.lastScan?.();
-    return last?.status === 'completed' && last.finishedAt !== undefined && Date.parse(last.finishedAt) >= since;
+    try {
+      const last = await deps.lastScan?.();
+      return last?.status === 'completed' && last.finishedAt !== undefined && Date.parse(last.finishedAt) >= since;
+    } catch (error) {
+      // Unknown: keep waiting; the next attempt either gets the scan or asks again.
+      deps.logger.warn('Could not read how the other instance’s scan went', { error: error instanceof Error ? error.message : String(error) });
+      return false;
+    }
   };
   const scanThenAlert = async (): Promise<void> => {
     const firedAt = now();
