@@ -9,7 +9,8 @@ import {
   WaterfallStepContext,
 } from 'botbuilder-dialogs';
 import { renderCard } from '../cards/cards';
-import { t, toLocale } from '../cards/i18n';
+import { t, toLocale, type Locale } from '../cards/i18n';
+import type { AdaptiveCard } from '../cards/render';
 import { CommandModule, commandHelp, parseCommand } from './commands';
 import { isWizardSubmit } from './migrationWizardValidators';
 
@@ -25,11 +26,27 @@ export function commandTextOf(context: TurnContext): string {
 
 /** The built-in `help` command; its card lists every module's commands. */
 export function helpModule(allModules: () => readonly CommandModule[]): CommandModule {
+  // The card depends only on the module list and the locale, so it is built once per locale, not every turn
+  // (rebuilt should the list ever be a different one).
+  let cardsFor: readonly CommandModule[] | undefined;
+  const cards = new Map<Locale, AdaptiveCard>();
+  const helpCard = (locale: Locale): AdaptiveCard => {
+    const modules = allModules();
+    if (modules !== cardsFor) {
+      cards.clear();
+      cardsFor = modules;
+    }
+    let card = cards.get(locale);
+    if (!card) {
+      card = renderCard('help', { commands: commandHelp(modules, locale) }, locale);
+      cards.set(locale, card);
+    }
+    return card;
+  };
   return {
     commands: [{ id: 'help', usage: 'help', pattern: /^(?:help|hilfe|\?)$/i, help: 'cmdHelp' }],
     async handle(_id, _args, step) {
-      const locale = toLocale(step.context.activity.locale);
-      const card = renderCard('help', { commands: commandHelp(allModules(), locale) }, locale);
+      const card = helpCard(toLocale(step.context.activity.locale));
       await step.context.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
       return step.endDialog();
     },

@@ -77,7 +77,19 @@ export function daysLeftText(subscription: Pick<ExpiringSubscription, 'daysLeft'
 export function formatEndDate(commitmentEndDate: string, locale: Locale): string {
   const date = new Date(commitmentEndDate);
   if (Number.isNaN(date.getTime())) return commitmentEndDate;
-  return new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(date);
+  return endDateFormat(locale).format(date);
+}
+
+/** One formatter per locale: building an Intl.DateTimeFormat costs far more than formatting with it, once per alert. */
+const END_DATE_FORMATS = new Map<Locale, Intl.DateTimeFormat>();
+
+function endDateFormat(locale: Locale): Intl.DateTimeFormat {
+  let format = END_DATE_FORMATS.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-US', { dateStyle: 'medium', timeZone: 'UTC' });
+    END_DATE_FORMATS.set(locale, format);
+  }
+  return format;
 }
 
 function accountManagerText(alert: ExpiryAlert, viewerAadObjectId: string, locale: Locale): string {
