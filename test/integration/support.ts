@@ -104,7 +104,11 @@ export interface NewCustomerSpec {
   extras?: Array<{ partNumber: string; quantity: number; holders: number; channel?: 'nce' | 'legacy'; partnerVisible?: boolean }>;
   qualification?: 'Approved' | 'InReview' | 'Denied';
   profile?: 'commercial' | 'education' | 'frontline';
-  access?: { graphConsent?: boolean; gdapRoles?: boolean; conditionalAccessBlocked?: boolean };
+  /**
+   * Over the sandbox's default (sandbox/gdap.ts defaultAccess). `gdapRoles`: true = the standard roles, false or [] = no
+   * GDAP relationship, or Entra role names ('Directory Readers', 'License Administrator', 'User Administrator', …).
+   */
+  access?: { graphConsent?: boolean; delegatedConsent?: boolean; gdapRoles?: boolean | string[]; conditionalAccessBlocked?: boolean };
 }
 
 export interface NewCustomer {
@@ -218,6 +222,8 @@ export interface Harness extends Clients {
 export async function startHarness(options: SandboxOptions = {}, overrides: ClientOverrides = {}): Promise<Harness> {
   const sandbox = await startSandbox({ port: 0, seed: 'demo', ...options });
   const clients = buildClients(sandbox, overrides);
+  // Signed in before the first call, as a running bot is: App+User calls do not wait on the device code.
+  await clients.tokens.partnerCenterUser();
   return { ...clients, sandbox, admin: new SandboxAdmin(sandbox), raw: new RawApi(sandbox, clients.tokens) };
 }
 
