@@ -100,15 +100,15 @@ describe('Graph client ↔ sandbox', () => {
     }
   });
 
-  it('treats the missing Graph consent of Humongous Insurance as an authorization failure, sent once', async () => {
+  it('treats the missing Graph consent of Humongous Insurance as an authorization failure: Entra refuses the app-only token, no Graph call goes out', async () => {
     const tenant = await harness.admin.customerNamed('Humongous Insurance');
     const mark = await harness.admin.requestMark();
-    const error = (await rejectionOf(harness.graph.listSubscribedSkus(tenant))) as ApiError;
-    expect(error.status).toBe(403);
-    expect(error.code).toBe('Authorization_RequestDenied');
+    const error = await rejectionOf(harness.graph.listSubscribedSkus(tenant));
+    expect(error).toMatchObject({ name: 'TokenAcquisitionError', source: 'graph', tenantId: tenant, code: 'unauthorized_client AADSTS700016', retryable: false });
     expect(isAuthFailure(error)).toBe(true);
-    expect(error.retryable).toBe(false);
-    expect(await harness.admin.requestsSince(mark)).toHaveLength(1);
+    const sent = await harness.admin.requestsSince(mark);
+    expect(sent.filter((entry) => entry.api !== 'identity')).toEqual([]);
+    expect(sent.filter((entry) => entry.operation === 'token:client_credentials').map((entry) => entry.status)).toEqual([400]);
   });
 
   describe('assignLicense and $batch', () => {

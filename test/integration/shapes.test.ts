@@ -353,6 +353,10 @@ describe('sandbox responses match the documented shapes (docs/partner-center.md)
 
   it('§3 Graph error body (403 without consent; 429 TooManyRequests with Retry-After)', async () => {
     const humongous = await harness.admin.customerNamed('Humongous Insurance');
+    // Entra issues no app-only token without consent: take one while Humongous consents, then it withdraws consent.
+    await harness.admin.call('PATCH', `/customers/${humongous}`, { access: { graphConsent: true } });
+    expect((await harness.raw.graph('GET', humongous, '/subscribedSkus')).status).toBe(200);
+    await harness.admin.call('PATCH', `/customers/${humongous}`, { access: { graphConsent: false } });
     const denied = await harness.raw.graph('GET', humongous, '/subscribedSkus');
     expect(denied.status).toBe(403);
     expect(shapeProblems(denied.body, GRAPH_ERROR)).toEqual([]);
