@@ -11,9 +11,16 @@ import { gzipSync } from 'node:zlib';
 import { APPROVAL_VERBS } from '../../bot/approvalHandlers';
 import { SNOOZE_ALERT_VERB, TAKE_CUSTOMER_VERB } from '../../bot/alertHandlers';
 import { RUN_VERBS } from '../../bot/runHandlers';
+import { CONNECTION_VERBS } from '../../bot/connectionHandlers';
 
 /** Every `Action.Execute` verb the bot handles (from the handlers' own constants, so a new verb is fuzzed too). */
-export const KNOWN_VERBS: readonly string[] = [TAKE_CUSTOMER_VERB, SNOOZE_ALERT_VERB, ...Object.values(APPROVAL_VERBS), ...Object.values(RUN_VERBS)];
+export const KNOWN_VERBS: readonly string[] = [
+  TAKE_CUSTOMER_VERB,
+  SNOOZE_ALERT_VERB,
+  ...Object.values(APPROVAL_VERBS),
+  ...Object.values(RUN_VERBS),
+  ...Object.values(CONNECTION_VERBS),
+];
 
 /** Objects set up before the fuzz (a pending request, a finished run, scanned customers): what strangers aim at. */
 export interface FuzzTargets {
