@@ -23,6 +23,7 @@ import type { BackgroundRunner } from '../background';
 import type { ApprovalMessageRecord, ApprovalNotifier, PeopleDirectory } from './ports';
 import { newRequestId } from './requestIds';
 import { KaizalaSubscriptions } from './subscriptions';
+import { telemetry } from '../observability/telemetry';
 
 export interface ApprovalServiceDeps {
   store: Store;
@@ -394,6 +395,7 @@ export class ApprovalService {
       return { kind: 'current', request: publicRequest(fresh?.value ?? item.value) };
     }
     this.deps.logger.info(`Migration request ${next.status}`, { requestId: next.id, version: next.version, actor: actor?.aadObjectId });
+    if (next.status !== 'pending') telemetry.approvalDecided(next.status === 'withdrawn' ? 'cancelled' : next.status);
     // History shows the decision at once; if this write fails, the delivery below (or the sweep) writes it.
     for (const row of pending.audits ?? []) {
       await this.audit.recordOnce(row.key, row.entry).catch((error: unknown) =>

@@ -24,6 +24,7 @@ import { provisioningStep } from './steps/provisioning';
 import { purchaseStep } from './steps/purchase';
 import { suspendStep } from './steps/suspend';
 import { verifyStep } from './steps/verify';
+import { telemetry } from '../observability/telemetry';
 
 type Step = (ctx: RunContext) => Promise<StepResult>;
 
@@ -139,6 +140,10 @@ export class RunExecutor {
       } catch (error) {
         result = this.classify(ctx, error);
       }
+      const stepRan = run.step;
+      if (result.kind === 'retry') telemetry.runStepFinished(stepRan, 'retried');
+      else if (result.kind === 'park') telemetry.runStepFinished(stepRan, 'failed');
+      else if (result.kind === 'next' || result.kind === 'complete') telemetry.runStepFinished(stepRan, 'done');
       if (result.kind === 'retry') result = await this.countRetry(ctx, result);
       else if (ctx.run.transientFailures > 0 && (result.kind === 'next' || result.kind === 'wait')) {
         await ctx.save((latest) => ({ ...latest, transientFailures: 0 }));

@@ -20,6 +20,7 @@ import { isFinished, mayHavePurchased, newRun, termEndMs, type MigrationRun } fr
 import { decideCancel, decideRetry, type RunActionDecision, type RunActionRefusal, type RunActionRequest } from './runActions';
 import { RunRepository } from './runRepository';
 import { DEFAULT_MIGRATION_SETTINGS, type MigrationSettings } from './settings';
+import { newCorrelationId, withCorrelation } from '../observability/correlation';
 
 export interface MigrationRunnerDependencies {
   store: Store;
@@ -241,7 +242,8 @@ export class MigrationRunner {
       const lease = await this.leases.acquire(`${CUSTOMER_LEASE_PREFIX}${run.customerId}`, this.settings.ownerId, this.settings.leaseTtlMs);
       if (!lease) continue;
       busyCustomers.add(run.customerId);
-      const done = this.executor.execute(run.id, lease, this.stopController.signal).finally(() => {
+      // Each execution is one unit of work: its log lines and Partner Center / Graph calls share one correlation id.
+      const done = withCorrelation(newCorrelationId(), () => this.executor.execute(run.id, lease, this.stopController.signal)).finally(() => {
         this.active.delete(run.id);
         this.kick();
       });
