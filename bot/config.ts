@@ -398,6 +398,9 @@ function checkCombinations(v: Values, ctx: z.RefinementCtx): void {
   if (v.TOKEN_ENCRYPTION_KEY !== '' && !isEncryptionKey(v.TOKEN_ENCRYPTION_KEY)) {
     problem('TOKEN_ENCRYPTION_KEY must be 32 bytes as base64 or hex (e.g. `openssl rand -base64 32`), or a secret of at least 32 characters');
   }
+  if (!production && v.STORE === 'azure' && v.TOKEN_ENCRYPTION_KEY === '') {
+    problem('TOKEN_ENCRYPTION_KEY is required when STORE=azure: every instance must decrypt the same stored partner refresh token');
+  }
   if (production && v.TOKEN_ENCRYPTION_KEY === '') {
     problem('TOKEN_ENCRYPTION_KEY is required when NODE_ENV=production: it encrypts the stored partner refresh token (32 random bytes as base64, e.g. a Key Vault reference in the app settings)');
   }

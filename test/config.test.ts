@@ -286,6 +286,12 @@ describe('configuration', () => {
       expect(loadConfig({ ...LIVE, ...TOKEN_KEY }).partnerCenter.tokenEncryptionKey).toBe(TOKEN_KEY.TOKEN_ENCRYPTION_KEY);
     });
 
+    it('requires TOKEN_ENCRYPTION_KEY with STORE=azure: every instance decrypts the same stored token', () => {
+      const azure = { STORE: 'azure', AZURE_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' };
+      expect(problemsOf(azure)).toEqual([expect.stringMatching(/^TOKEN_ENCRYPTION_KEY is required when STORE=azure/)]);
+      expect(loadConfig({ ...azure, ...TOKEN_KEY }).store.kind).toBe('azure');
+    });
+
     it("signs in at Entra in live mode and at the sandbox's https name in sandbox mode; AUTHORITY_HOST must be https", () => {
       expect(loadConfig(LIVE).partnerCenter.authorityHost).toBe('https://login.microsoftonline.com');
       expect(loadConfig({}).partnerCenter.authorityHost).toBe('https://login.sandbox.localhost');

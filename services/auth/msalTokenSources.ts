@@ -171,12 +171,20 @@ export class DelegatedTokens {
     for (let pass = 0; ; pass++) {
       const record = await this.options.store.read();
       if (!record) throw new PartnerNotConnectedError('notConnected');
+      let refreshToken: string;
+      try {
+        refreshToken = this.options.store.refreshTokenOf(record);
+      } catch {
+        // Another TOKEN_ENCRYPTION_KEY sealed it (instances must share one): only a new sign-in helps.
+        await this.fail(record, 'stored refresh token cannot be decrypted with this TOKEN_ENCRYPTION_KEY', false);
+        throw new PartnerNotConnectedError('refused', 'the stored refresh token cannot be decrypted with this TOKEN_ENCRYPTION_KEY');
+      }
       const client = this.client(tenantId);
       let result: MsalTokenResult | null;
       try {
         result = await client.acquireTokenByRefreshToken({
           scopes: [scope],
-          refreshToken: this.options.store.refreshTokenOf(record),
+          refreshToken,
           // Cache the response even without an account in msal-node's cache: that is where the new refresh token is.
           forceCache: true,
         });
@@ -196,10 +204,10 @@ export class DelegatedTokens {
         throw failure;
       }
       if (!result?.accessToken) throw new TokenAcquisitionError({ source: kind, tenantId, code: 'no_token_returned', retryable: true });
-      const refreshToken = result.account ? takeRefreshToken(client, result.account) : undefined;
+      const newest = result.account ? takeRefreshToken(client, result.account) : undefined;
       if (result.account) await client.getTokenCache().removeAccount(result.account);
-      if (refreshToken) {
-        const stored = await this.options.store.rotate(record, refreshToken, this.now());
+      if (newest) {
+        const stored = await this.options.store.rotate(record, newest, this.now());
         // Lost the race: the store holds the winner's token (at least as new), which every later redemption uses.
         if (stored) this.options.onRedemption?.({ kind: 'redeemed', record: stored });
       }

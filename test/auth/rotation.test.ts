@@ -204,6 +204,13 @@ describe('refresh token rotation against the sandbox identity endpoint', () => {
     }
   });
 
+  it('a token sealed with another TOKEN_ENCRYPTION_KEY is a clear reconnect error and a failing connection, not a crash', async () => {
+    const first = await auth();
+    const other = await sandboxAuth(sandbox, { store: first.store, encryptionKey: Buffer.alloc(32, 9), connect: false, now: botNow, cache: { now: botNow } });
+    await expect(other.tokens.partnerCenterUser()).rejects.toMatchObject({ name: 'PartnerNotConnectedError', reason: 'refused' });
+    expect(await other.partnerConnection.status()).toMatchObject({ state: 'failing', lastFailure: { reason: expect.stringContaining('TOKEN_ENCRYPTION_KEY') } });
+  });
+
   it('stores the refresh token encrypted: the stored value holds no trace of the token, another key cannot open it', async () => {
     const partner = await auth();
     const token = await storedRefreshToken(partner);

@@ -266,8 +266,10 @@ describe('authorization failures', () => {
     expect(view?.actions).toEqual({ retry: true, retryViaPartnerCenter: true, cancel: true });
     expect(view?.purchase.state).toBe('bought');
 
-    const graphCalls = (await fetchRequests()).filter((entry) => entry.customerId === state.customer.id && entry.api === 'graph');
-    expect(graphCalls).toHaveLength(1);
+    // Entra refuses the app-only token (no consent, AADSTS700016) once: no Graph call goes out, nothing is retried.
+    const sent = (await fetchRequests()).filter((entry) => entry.customerId === state.customer.id);
+    expect(sent.filter((entry) => entry.api === 'graph')).toHaveLength(0);
+    expect(sent.filter((entry) => entry.operation === 'token:client_credentials').map((entry) => entry.status)).toEqual([400]);
 
     await runner.retry({ runId: request.id, version: parked.version, actor: REQUESTER, licensePath: 'partnerCenter' });
     const finished = await waitForRun(store, request.id, (run) => run.status !== 'running');
@@ -291,6 +293,6 @@ describe('authorization failures', () => {
   });
 });
 
-async function fetchRequests(): Promise<Array<{ api: string; customerId: string | null; status: number }>> {
-  return (await env.admin<{ requests: Array<{ api: string; customerId: string | null; status: number }> }>('GET', '/requests')).requests;
+async function fetchRequests(): Promise<Array<{ api: string; operation: string | null; customerId: string | null; status: number }>> {
+  return (await env.admin<{ requests: Array<{ api: string; operation: string | null; customerId: string | null; status: number }> }>('GET', '/requests')).requests;
 }
