@@ -279,11 +279,12 @@ class ParkingLicenseDirectory implements LicenseDirectory {
   }
 }
 
-/** The park detail: who, and what to grant (role names as Microsoft spells them). */
+/** The park detail: who, what to grant (role names as Microsoft spells them), and the refusal as it came. */
 export function accessDetail(customerName: string, error: CustomerAccessError): string {
+  const refusal = `${error.service === 'partnerCenter' ? 'Partner Center' : 'Graph'} ${error.status ?? ''} ${error.code}`.replace(/\s+/g, ' ');
   return error.missing === 'relationship'
-    ? `${customerName}: the partner has no GDAP relationship with this customer`
-    : `${customerName}: the GDAP relationship lacks the ${error.missing} role`;
+    ? `${customerName}: the partner has no GDAP relationship with this customer (${refusal})`
+    : `${customerName}: the GDAP relationship lacks the ${error.missing} role (${refusal})`;
 }
 
 export function createLicenseDirectory(
