@@ -91,14 +91,19 @@ describe('the approval journey in two Agents Playgrounds: Alex requests, Megan a
   it('2. Alex scans, runs migrate Nod Publishers and clicks through the wizard to Request approval', async () => {
     await alex.goto(alexPlayground.url);
     await see(alex, 'Kaizala Migration Assistant');
+    // Alex wants every customer's expiry alerts; the scan's completion sends them (most urgent first).
+    await say(alex, 'alerts all');
+    await see(alex, 'You will now get the expiry alerts of every customer');
     // The wizard works from the scan's report: a fresh bot knows no subscriptions yet.
     await say(alex, 'scan now');
     await see(alex, 'Scan finished');
+    await see(alex, 'Most urgent first.');
+    await shoot(alex, '2-alex-alert');
     await say(alex, `migrate ${CUSTOMER_NAME}`);
 
     await see(alex, 'Choose the new plan');
     await expect(alex.getByText('Recommended').last().isVisible()).resolves.toBe(true);
-    await shoot(alex, '2-alex-plan');
+    await shoot(alex, '2-alex-plan-choice');
     await clickNewest(alex, 'Next');
 
     await see(alex, 'Which users move?');
