@@ -176,7 +176,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
       logger,
     }),
     migrationWizardModule({ subscriptions, directory, approvals, prices, logger }),
-    approvalCommandsModule({ approvals, subscriptions }),
+    approvalCommandsModule({ approvals, subscriptions, nameOf: async (aadObjectId) => (await conversations.get(aadObjectId))?.value.name, timeZone }),
     createAlertCommandModule({
       assignments: new Assignments(store),
       customers: new CustomerDirectory(store),

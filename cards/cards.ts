@@ -200,7 +200,10 @@ export interface ApprovalHistoryCardData {
   customerName: string;
   shown: number;
   total: number;
-  entries: { at: string; action: string; requestId: string; actor: string; details: string }[];
+  /** One plain sentence per event, newest first (cards/views/history.ts). */
+  entries: { when: string; text: string }[];
+  /** Request and run ids and operations, behind the card's details toggle. */
+  technical: { text: string }[];
 }
 
 // ── Expiry report ────────────────────────────────────────────────────────────────────────────────────────────

@@ -183,13 +183,20 @@ export const CARD_SAMPLES: { [K in keyof CardDataMap]: CardDataMap[K] } = {
   approvalHistory: {
     customerName: 'Contoso Ltd',
     shown: 5,
-    total: 5,
+    total: 6,
     entries: [
-      { at: '2026-05-02 11:30 UTC', action: 'Approved', requestId: 'MR-8M3R0YX5QE', actor: 'Megan Bowen', details: 'Microsoft 365 Business Basic · 24' },
-      { at: '2026-05-02 09:00 UTC', action: 'Requested', requestId: 'MR-8M3R0YX5QE', actor: 'Alex Wilber', details: 'Microsoft 365 Business Basic · 24 · 20 users' },
-      { at: '2026-04-28 16:05 UTC', action: 'Rejected', requestId: SAMPLE_REQUEST_ID, actor: 'Adele Vance', details: 'Wrong plan: the customer wants E3.' },
-      { at: '2026-04-28 15:40 UTC', action: 'Requested', requestId: SAMPLE_REQUEST_ID, actor: 'Alex Wilber', details: 'Office 365 E1 · 20 · 20 users' },
-      { at: '2026-04-20 08:00 UTC', action: 'Expired', requestId: 'MR-1A2B3C4D5E', actor: 'the bot', details: '' },
+      { when: 'May 2, 2026, 1:30 PM CEST', text: 'Run: bought 24 seats · moved 20 users · suspended Kaizala Pro' },
+      { when: 'May 2, 2026, 1:30 PM CEST', text: 'Megan Bowen approved' },
+      { when: 'May 2, 2026, 11:00 AM CEST', text: 'Alex Wilber asked to move 20 users to Microsoft 365 Business Basic' },
+      { when: 'Apr 28, 2026, 6:05 PM CEST', text: 'Adele Vance rejected: Wrong plan: the customer wants E3.' },
+      { when: 'Apr 28, 2026, 5:40 PM CEST', text: 'Alex Wilber asked to move 20 users to Office 365 E1' },
+    ],
+    technical: [
+      { text: 'May 2, 2026, 1:30 PM CEST · run MR-8M3R0YX5QE · createCart ok · checkout ok · assignLicense ok ×20 · suspendSubscription ok' },
+      { text: 'May 2, 2026, 1:30 PM CEST · MR-8M3R0YX5QE · approved' },
+      { text: 'May 2, 2026, 11:00 AM CEST · MR-8M3R0YX5QE · requested' },
+      { text: `Apr 28, 2026, 6:05 PM CEST · ${SAMPLE_REQUEST_ID} · rejected` },
+      { text: `Apr 28, 2026, 5:40 PM CEST · ${SAMPLE_REQUEST_ID} · requested` },
     ],
   },
   expiringReport: {

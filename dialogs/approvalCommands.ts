@@ -7,13 +7,19 @@ import { normalizeRequestId, type ApprovalService } from '../services/approvals'
 import type { KaizalaSubscriptions } from '../services/approvals/subscriptions';
 import { CommandModule } from './commands';
 import { cardActivity, STATUS_WORDS } from './migrationWizard';
-import { historyCard } from './migrationWizardCards';
+import { historyCard, historyEvents, type NameOf } from '../cards/views/history';
 
 export interface ApprovalCommandsDeps {
   approvals: Pick<ApprovalService, 'withdraw' | 'history'>;
   subscriptions: KaizalaSubscriptions;
+  /** Names people from their stored conversation; the name recorded in the audit row is the fallback. */
+  nameOf?: NameOf;
+  /** The partner's time zone (ALERT_TIME_ZONE): history dates read in it. */
+  timeZone?: string;
 }
 
+/** Audit rows read: a run writes one per call (per user for license moves), so a few runs of big customers. */
+const HISTORY_ROWS_READ = 5000;
 const HISTORY_ENTRIES_SHOWN = 50;
 const HISTORY_ENTRIES_MIN = 5;
 
@@ -46,15 +52,17 @@ async function showHistory(deps: ApprovalCommandsDeps, query: string, step: Wate
     return reply(t(locale, 'histAmbiguous', { query: query.slice(0, 100), names: [...customers.values()].slice(0, 10).map((name) => inert(name, TEXT_CAPS.name)).join(', ') }));
   }
   const [[customerId, knownName]] = [...customers];
-  const { entries, total } = await deps.approvals.history(customerId, HISTORY_ENTRIES_SHOWN);
+  const { entries: rows, total } = await deps.approvals.history(customerId, HISTORY_ROWS_READ);
   if (knownName === '' && total === 0) return reply(t(locale, 'histNoMatch', { query: query.slice(0, 100) }));
-  const customerName = knownName || entries[0]?.customerName || query;
+  const customerName = knownName || rows[0]?.customerName || query;
+  const events = await historyEvents(rows, locale, deps.nameOf);
+  const timeZone = deps.timeZone ?? 'UTC';
   // Long reasons make long entries: show fewer of the newest rather than cut every text to fit Teams' size.
-  let shown = entries;
-  while (shown.length > HISTORY_ENTRIES_MIN && !cardFitsAsIs('approvalHistory', historyCard(customerName, shown, total, locale), locale)) {
-    shown = shown.slice(0, Math.max(HISTORY_ENTRIES_MIN, Math.floor(shown.length * 0.7)));
+  let shown = Math.min(events.length, HISTORY_ENTRIES_SHOWN);
+  while (shown > HISTORY_ENTRIES_MIN && !cardFitsAsIs('approvalHistory', historyCard(customerName, events, shown, locale, timeZone), locale)) {
+    shown = Math.max(HISTORY_ENTRIES_MIN, Math.floor(shown * 0.7));
   }
-  await step.context.sendActivity(cardActivity('approvalHistory', historyCard(customerName, shown, total, locale), locale));
+  await step.context.sendActivity(cardActivity('approvalHistory', historyCard(customerName, events, shown, locale, timeZone), locale));
   return step.endDialog();
 }
 

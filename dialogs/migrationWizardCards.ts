@@ -1,6 +1,5 @@
 import type {
   ApprovalDecidedCardData,
-  ApprovalHistoryCardData,
   ApprovalOutcomeCardData,
   ApprovalRequestCardData,
   DecidedStatus,
@@ -15,7 +14,6 @@ import type {
 } from '../cards/cards';
 import { Locale, StringKey, t } from '../cards/i18n';
 import { SEAT_WARNING_RATIO, seatSanity, type KaizalaUser, type Money, type PlanDefinition, type PlanOption, type RecommendationReason, type VariantReason } from '../services/catalog';
-import type { AuditEntry } from '../services/approvals';
 import type { ExpiringSubscription } from '../services/domain/expiring';
 import type { MigrationRequest } from '../services/domain/request';
 
@@ -332,28 +330,4 @@ export function approvalDecidedCard(request: MigrationRequest, status: DecidedSt
 
 export function approvalOutcomeCard(request: MigrationRequest, status: DecidedStatus, locale: Locale): ApprovalOutcomeCardData {
   return { ...decision(request, status, locale), nextStep: t(locale, status === 'approved' ? 'nextApproved' : 'nextClosed') };
-}
-
-const ACTIONS: Readonly<Record<string, StringKey>> = {
-  cancelled: 'actCancelled',
-  requested: 'actRequested',
-  approved: 'actApproved',
-  rejected: 'actRejected',
-  withdrawn: 'actWithdrawn',
-  expired: 'actExpired',
-};
-
-export function historyCard(customerName: string, entries: readonly AuditEntry[], total: number, locale: Locale): ApprovalHistoryCardData {
-  return {
-    customerName,
-    shown: entries.length,
-    total,
-    entries: entries.map((entry) => ({
-      at: formatDateTime(entry.at),
-      action: Object.hasOwn(ACTIONS, entry.action) ? t(locale, ACTIONS[entry.action]) : entry.action,
-      requestId: entry.requestId,
-      actor: entry.actor?.name || t(locale, 'histSystem'),
-      details: Object.values(entry.details ?? {}).join(' · '),
-    })),
-  };
 }

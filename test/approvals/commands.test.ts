@@ -68,10 +68,9 @@ describe('history <customer>', () => {
     const alex = new Conversation(wizardBot(w));
     const reply = await alex.say('history Contoso Ltd');
     expect(reply).toContain('Migration history of Contoso Ltd');
-    expect(reply.indexOf('2026-05-21 11:30 UTC · Rejected')).toBeLessThan(reply.indexOf('2026-05-21 09:00 UTC · Requested'));
-    expect(reply).toContain(`${request.id} · Megan Bowen`);
-    expect(reply).toContain('Wrong plan');
-    expect(reply).toContain(`${request.id} · Alex Wilber`);
+    expect(reply.indexOf('May 21, 2026, 11:30 AM UTC\nMegan Bowen rejected: Wrong plan')).toBeGreaterThan(0);
+    expect(reply.indexOf('Megan Bowen rejected: Wrong plan')).toBeLessThan(reply.indexOf('Alex Wilber asked to move 20 users to Office 365 E1'));
+    expect(reply).toContain(`${request.id} · rejected`);
   });
 
   it('asks for a longer name when several customers match, and says when none does', async () => {
@@ -89,6 +88,6 @@ describe('history <customer>', () => {
   it('finds a customer the scan no longer lists by id', async () => {
     const { w } = await setUp();
     await w.store.delete('subscriptionsSeen', `${CONTOSO.customerId}/${CONTOSO.subscriptionId}`);
-    await converse(new Conversation(wizardBot(w), ALEX, 'de-DE'), [[`verlauf ${CONTOSO.customerId}`, ['Migrationsverlauf von Contoso Ltd', 'Angefordert']]]);
+    await converse(new Conversation(wizardBot(w), ALEX, 'de-DE'), [[`verlauf ${CONTOSO.customerId}`, ['Migrationsverlauf von Contoso Ltd', 'Alex Wilber hat beantragt']]]);
   });
 });

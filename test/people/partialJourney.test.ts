@@ -125,7 +125,7 @@ describe('a partial migration, end to end', () => {
     expect(cardText(answer.body.value)).not.toContain('Already bought');
 
     const history = await journey.say(ALEX, `history ${CUSTOMER_NAME}`);
-    expect(history.cards.map(cardText).join('\n')).toContain('Migration cancelled');
+    expect(history.cards.map(cardText).join('\n')).toContain('Alex Wilber cancelled the migration — nothing was bought');
     const again = await journey.say(ALEX, `migrate ${CUSTOMER_NAME}`);
     expect(again.cards.map(cardText).join('\n')).toContain('Choose the new plan');
     expect(again.texts.join('\n')).not.toContain('already being migrated');

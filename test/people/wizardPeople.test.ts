@@ -226,7 +226,7 @@ describe('a partial migration is a first-class choice', () => {
     await w.approvals.releaseAfterCancelledRun(first.id, { aadObjectId: MEGAN.aadObjectId, name: MEGAN.name }, { moved: 0, users: 17 });
     const history = await w.approvals.history(CONTOSO.customerId);
     expect(history.entries[0]).toMatchObject({ action: 'cancelled', requestId: first.id, actor: { name: MEGAN.name } });
-    await converse(alex, [['history Contoso Ltd', ['Migration cancelled', MEGAN.name]]]);
+    await converse(alex, [['history Contoso Ltd', ['Megan Bowen cancelled the migration — nothing was bought']]]);
   });
 });
 
