@@ -1,8 +1,8 @@
 /** Runs benchmarks one after another (they would distort each other's timings in parallel) into one report. */
 import * as os from 'node:os';
-import { atLeast, type BenchResult } from './result';
+import { atMost, benchResult, type BenchResult } from './result';
 
-/** `quick` scales every benchmark down to finish in under a minute; `full` is the run the README quotes. */
+/** `quick` scales every benchmark down to finish in under three minutes; `full` is the run the README quotes. */
 export type BenchMode = 'quick' | 'full';
 
 export interface Benchmark {
@@ -46,15 +46,16 @@ async function runOne(benchmark: Benchmark, mode: BenchMode): Promise<BenchResul
   try {
     return await benchmark.run(mode);
   } catch (error) {
+    // No measurement: the ratio is NaN, which meets no target.
     return [
-      {
+      benchResult({
         name: `${benchmark.id}: did not complete`,
-        unit: 'runs completed',
-        value: 0,
-        target: atLeast(1),
-        pass: false,
-        details: { error: error instanceof Error ? error.message : String(error) },
-      },
+        inputs: {},
+        figures: { error: error instanceof Error ? error.message : String(error) },
+        measured: Number.NaN,
+        bound: { basis: 'none', value: Number.NaN, unit: '' },
+        target: atMost(1),
+      }),
     ];
   }
 }

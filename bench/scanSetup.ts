@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { connectBackend } from '../bot/backend';
+import { connectBackend, DEFAULT_RATE_BUDGETS, type RateBudgetOptions } from '../bot/backend';
 import { loadConfig } from '../bot/config';
 import { startSandbox, type Knobs, type RunningSandbox } from '../sandbox/server';
 import type { LogFields, Logger } from '../services/logging';
@@ -24,7 +24,7 @@ export interface RecordedCall {
 }
 
 export interface ScanSetup {
-  sandbox: RunningSandbox;
+  sandbox: SandboxUrls;
   store: Store;
   scanner: ExpiryScanner;
   /** Every client call so far, in order. */
@@ -35,7 +35,16 @@ export interface ScanSetup {
 export interface ScanSetupOptions {
   customers: number;
   knobs?: Partial<Knobs>;
+  /** The bot's own pacing (default: Partner Center's 500/min); benchmarks of our own code lift it with the sandbox's. */
+  rates?: RateBudgetOptions;
+  /** A sandbox already running elsewhere (the RSS benchmark keeps it out of the measured process); not closed here. */
+  sandboxUrls?: SandboxUrls;
 }
+
+export type SandboxUrls = Pick<RunningSandbox, 'partnerCenterBaseUrl' | 'graphBaseUrl'>;
+
+/** The bot's pacing lifted too, so nothing waits on a limit. */
+export const UNPACED: RateBudgetOptions = { headroom: 1, partnerCenterRequestsPerMinute: 1_000_000_000 };
 
 /** Knobs that lift every throttling bucket, for benchmarks about our own code rather than Microsoft's limits. */
 export const UNTHROTTLED: Partial<Knobs> = {
@@ -47,7 +56,8 @@ export const UNTHROTTLED: Partial<Knobs> = {
 
 export async function setUpScan(options: ScanSetupOptions): Promise<ScanSetup> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kma-bench-scan-'));
-  const sandbox = await startSandbox({ port: 0, host: '127.0.0.1', customers: options.customers, knobs: options.knobs });
+  const own = options.sandboxUrls ? undefined : await startSandbox({ port: 0, host: '127.0.0.1', customers: options.customers, knobs: options.knobs });
+  const sandbox: SandboxUrls = options.sandboxUrls ?? own!;
   const calls: RecordedCall[] = [];
   const config = loadConfig({
     DATA_DIR: dataDir,
@@ -55,7 +65,7 @@ export async function setUpScan(options: ScanSetupOptions): Promise<ScanSetup> {
     GRAPH_BASE_URL: sandbox.graphBaseUrl,
   });
   const store = openSqliteStore(dataDir);
-  const backend = await connectBackend(config.partnerCenter, dataDir, callRecordingLogger(calls), store);
+  const backend = await connectBackend(config.partnerCenter, dataDir, callRecordingLogger(calls), store, options.rates ?? DEFAULT_RATE_BUDGETS);
   const scanner = new ExpiryScanner({
     partnerCenter: backend.partnerCenter,
     graph: backend.graph,
@@ -72,7 +82,7 @@ export async function setUpScan(options: ScanSetupOptions): Promise<ScanSetup> {
     close: async () => {
       await backend.close();
       await store.close();
-      await sandbox.close();
+      await own?.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -36,3 +36,11 @@ export function busiestWindow(times: readonly number[], windowMs: number): numbe
   }
   return best;
 }
+
+/** The middle value (the mean of the two middle ones for an even count); NaN when there are none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}

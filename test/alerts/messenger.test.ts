@@ -5,7 +5,7 @@ import { ProactiveDeliveryError, TeamsProactiveMessenger, type ProactiveAdapter 
 import { silentLogger } from '../../services/logging';
 import { openSqliteStore } from '../../services/store/sqliteStore';
 import type { Store } from '../../services/store/store';
-import { EnforcingConnector } from './enforcingConnector';
+import { EnforcingConnector } from '../../bench/teamsConnector';
 
 const TENANT = '00000000-0000-0000-0000-0000000000a1';
 const FAST_RETRY = { maxAttempts: 4, maxTotalMs: 30_000, baseDelayMs: 50, maxDelayMs: 200 };

@@ -14,7 +14,7 @@ import type { MigrationRequest } from '../../services/domain/request';
 import { silentLogger } from '../../services/logging';
 import { IN_MEMORY, openSqliteStore } from '../../services/store';
 import type { Store } from '../../services/store/store';
-import { EnforcingConnector } from '../alerts/enforcingConnector';
+import { EnforcingConnector } from '../../bench/teamsConnector';
 import { ALEX, APPROVER_IDS, FakeDirectory, FakeNotifier, makeUsers, MEGAN, seedSubscription, subscriptionRow } from '../wizard/support';
 
 const TENANT = '00000000-0000-0000-0000-0000000000a1';

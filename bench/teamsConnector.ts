@@ -1,14 +1,31 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RateRule } from '../../services/http/pacing/sendRateLimiter';
-import type { SentActivity } from '../support/fakeConnector';
+import type { RateRule } from '../services/http/pacing/sendRateLimiter';
 
-/** Teams' published limits for one bot (partner-center.md §5). */
+/** An activity as the bot sent it to the Bot Connector, with the route it used (the shape tests read). */
+export interface SentActivity {
+  method: 'POST' | 'PUT';
+  conversationId: string;
+  /** The activity replied to (POST …/activities/{id}) or updated (PUT). */
+  activityId?: string;
+  activity: {
+    type: string;
+    text?: string;
+    attachments?: { contentType: string; content: Record<string, unknown> }[];
+    [key: string]: unknown;
+  };
+}
+
+/**
+ * Teams' published limits for one bot (partner-center.md §5). It lives in bench/ because the fan-out benchmark
+ * measures against it; the alert and approval tests use the same connector.
+ */
 export const TEAMS_CONNECTOR_LIMITS = {
   perConversation: [
     { limit: 7, windowMs: 1_000 },
     { limit: 8, windowMs: 2_000 },
     { limit: 60, windowMs: 30_000 },
+    { limit: 1_800, windowMs: 3_600_000 },
   ] as RateRule[],
   perApp: [{ limit: 50, windowMs: 1_000 }] as RateRule[],
 };
@@ -103,8 +120,16 @@ export class EnforcingConnector {
   }
 }
 
+/** Accepted times are pushed in order, so the count is a binary search, not a scan of an hour's sends. */
 function countWithin(times: readonly number[], now: number, windowMs: number): number {
-  return times.filter((t) => t > now - windowMs).length;
+  let low = 0;
+  let high = times.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (times[mid] > now - windowMs) high = mid;
+    else low = mid + 1;
+  }
+  return times.length - low;
 }
 
 function reply(res: http.ServerResponse, status: number, body: object, retryAfter?: string): void {
