@@ -1,5 +1,6 @@
 import type { DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
-import { t, toLocale, type Locale } from '../cards/i18n';
+import { t, toLocale, type Locale, type StringKey } from '../cards/i18n';
+import { plural } from '../cards/format';
 import { inert, TEXT_CAPS } from '../cards/literal';
 import type { Assignments } from '../services/alerts/assignments';
 import type { CustomerDirectory, KnownCustomer } from '../services/alerts/customerDirectory';
@@ -20,11 +21,28 @@ export interface AlertCommandDeps {
 }
 
 const COMMANDS: readonly CommandSpec[] = [
-  { id: 'assignToMe', usage: 'assign <customer> to me', pattern: /^assign (.+) to me$/i, help: 'cmdAssignToMe' },
-  { id: 'unassign', usage: 'unassign <customer>', pattern: /^unassign (.+)$/i, help: 'cmdUnassign' },
-  { id: 'myCustomers', usage: 'my customers', pattern: /^my customers$/i, help: 'cmdMyCustomers' },
-  { id: 'alerts', usage: 'alerts all | mine | off', pattern: /^alerts(?: (all|mine|off))?$/i, help: 'cmdAlerts' },
+  // German forms beside the English ones; the handler takes the one capture group that matched.
+  {
+    id: 'assignToMe',
+    usage: 'assign <customer> to me',
+    usageDe: '<Kunde> mir zuweisen',
+    pattern: /^(?:assign (.+) to me|(.+) mir zuweisen)$/i,
+    help: 'cmdAssignToMe',
+  },
+  { id: 'unassign', usage: 'unassign <customer>', usageDe: 'austragen <Kunde>', pattern: /^(?:unassign|austragen) (.+)$/i, help: 'cmdUnassign' },
+  { id: 'myCustomers', usage: 'my customers', usageDe: 'meine Kunden', pattern: /^(?:my customers|meine kunden)$/i, help: 'cmdMyCustomers' },
+  {
+    id: 'alerts',
+    usage: 'alerts all | mine | off',
+    usageDe: 'warnungen alle | meine | aus',
+    pattern: /^(?:alerts|warnungen)(?: (all|mine|off|alle|meine|aus))?$/i,
+    help: 'cmdAlerts',
+  },
 ];
+
+/** The German mode words, as typed and as said back. */
+const MODE_OF_WORD: Readonly<Record<string, AlertMode>> = { all: 'all', mine: 'mine', off: 'off', alle: 'all', meine: 'mine', aus: 'off' };
+const MODE_WORDS: Readonly<Record<AlertMode, StringKey>> = { all: 'alertsWordAll', mine: 'alertsWordMine', off: 'alertsWordOff' };
 
 /** Shown when a name matches several customers; more would not help the reader. */
 const MAX_MATCHES_LISTED = 10;
@@ -73,12 +91,12 @@ export function createAlertCommandModule(deps: AlertCommandDeps): CommandModule 
       const mine = (await deps.assignments.customersOf(actor.aadObjectId)).sort((a, b) => a.customerName.localeCompare(b.customerName));
       if (mine.length === 0) return t(locale, 'myCustomersNone');
       const lines = mine.map((a) => `- ${inert(a.customerName, TEXT_CAPS.name)} · ${a.customerId}`);
-      return [t(locale, 'myCustomersList', { count: mine.length }), ...lines].join('\n');
+      return [plural(locale, 'myCustomersList', mine.length), ...lines].join('\n');
     },
 
     alerts: async ([mode], actor, locale) => {
-      if (!mode) return t(locale, 'alertsModeCurrent', { mode: await deps.preferences.mode(actor.aadObjectId) });
-      const chosen = mode.toLowerCase() as AlertMode;
+      if (!mode) return t(locale, 'alertsModeCurrent', { mode: t(locale, MODE_WORDS[await deps.preferences.mode(actor.aadObjectId)]) });
+      const chosen = MODE_OF_WORD[mode.toLowerCase()] ?? 'mine';
       await deps.preferences.setMode(actor, chosen, now());
       return t(locale, chosen === 'all' ? 'alertsModeAll' : chosen === 'mine' ? 'alertsModeMine' : 'alertsModeOff');
     },
@@ -91,7 +109,11 @@ export function createAlertCommandModule(deps: AlertCommandDeps): CommandModule 
       const locale = toLocale(activity.locale);
       const aadObjectId = activity.from?.aadObjectId;
       const reply = aadObjectId
-        ? await handlers[commandId](args, { aadObjectId, name: activity.from.name ?? '' }, locale)
+        ? await handlers[commandId](
+            args.filter((arg) => arg !== ''),
+            { aadObjectId, name: activity.from.name ?? '' },
+            locale,
+          )
         : t(locale, 'unknownUser');
       await step.context.sendActivity(reply);
       return step.endDialog();

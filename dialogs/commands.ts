@@ -7,6 +7,8 @@ export interface CommandSpec {
   readonly id: string;
   /** How the command is typed, shown on the help card. */
   readonly usage: string;
+  /** How the command is typed in German, for the German help card (the pattern accepts both); default `usage`. */
+  readonly usageDe?: string;
   /** Matched against the trimmed text with single spaces; capture groups become the handler's args. */
   readonly pattern: RegExp;
   readonly help: StringKey;
@@ -42,5 +44,5 @@ export function parseCommand(modules: readonly CommandModule[], text: string): P
 }
 
 export function commandHelp(modules: readonly CommandModule[], locale: Locale): CommandHelp[] {
-  return modules.flatMap((m) => m.commands.map((spec) => ({ command: spec.usage, description: t(locale, spec.help) })));
+  return modules.flatMap((m) => m.commands.map((spec) => ({ command: locale === 'de' ? (spec.usageDe ?? spec.usage) : spec.usage, description: t(locale, spec.help) })));
 }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { ExpiringPageData, ExpiringReportCardData, ExpiringReportRow, renderCard } from '../cards/cards';
 import { Locale, StringKey, t, toLocale } from '../cards/i18n';
 import { inert, TEXT_CAPS } from '../cards/literal';
+import { daysLeftText, formatDate, formatDuration, formatTime, plural, URGENCY_STYLE } from '../cards/format';
 import type { ExpiringSubscription, KaizalaReviewReason, ScanUnknown, Urgency } from '../services/domain/expiring';
 import type { Logger } from '../services/logging';
 import type { ScanProblemReport } from '../services/alerts/notifier';
@@ -42,6 +43,7 @@ export interface ExpiringCommandsDeps {
 export const EXPIRING_COMMAND: CommandSpec = {
   id: 'expiring',
   usage: 'expiring [days]',
+  usageDe: 'ablaufend [Tage]',
   pattern: /^(?:expiring|ablaufend)(?: (\d{1,5}))?$/i,
   help: 'cmdExpiring',
 };
@@ -49,6 +51,7 @@ export const EXPIRING_COMMAND: CommandSpec = {
 export const SCAN_NOW_COMMAND: CommandSpec = {
   id: 'scanNow',
   usage: 'scan now',
+  usageDe: 'jetzt scannen',
   pattern: /^(?:scan now|scan|jetzt scannen)$/i,
   help: 'cmdScanNow',
 };
@@ -62,13 +65,14 @@ const URGENCY_LABELS: Record<Urgency, StringKey> = {
   later: 'urgencyLater',
 };
 
+/** Colours by the one urgency rule of cards/format.ts (no pale yellow or light green on white). */
 const URGENCY_COLORS: Record<Urgency, ExpiringReportRow['color']> = {
-  expired: 'attention',
-  within7: 'attention',
-  within30: 'warning',
-  within60: 'accent',
-  within90: 'default',
-  later: 'good',
+  expired: URGENCY_STYLE.urgent.color,
+  within7: URGENCY_STYLE.urgent.color,
+  within30: URGENCY_STYLE.soon.color,
+  within60: URGENCY_STYLE.planned.color,
+  within90: URGENCY_STYLE.later.color,
+  later: URGENCY_STYLE.later.color,
 };
 
 const REVIEW_TEXTS: Record<KaizalaReviewReason, StringKey> = {
@@ -193,13 +197,13 @@ function cardRow(row: ExpiringSubscription, locale: Locale): ExpiringReportRow {
   return {
     customerName: row.customerName,
     offerName: row.offerName,
-    endDate: endDateOf(row.commitmentEndDate) ?? row.commitmentEndDate,
+    endDate: formatDate(endDateOf(row.commitmentEndDate) ?? row.commitmentEndDate, locale),
     daysLeftText: daysLeftText(row.daysLeft, locale),
     urgencyLabel: t(locale, URGENCY_LABELS[row.urgency]),
     color: URGENCY_COLORS[row.urgency],
     usersText: t(locale, 'expiringUsersText', { users: row.usersOnKaizala, quantity: row.quantity }),
     statusText: t(locale, 'expiringStatusText', {
-      status: row.status,
+      status: statusWord(row.status, locale),
       autoRenew: t(locale, row.autoRenewEnabled ? 'expiringAutoRenewOn' : 'expiringAutoRenewOff'),
     }),
     // Rows with something unknown (a failed lookup) show what and why in the same warning line; they stay listed.
@@ -218,12 +222,21 @@ function unknownText(row: ExpiringSubscription, locale: Locale): string {
   return t(locale, 'expiringUnknown', { list: list.join('; ') });
 }
 
-export function daysLeftText(daysLeft: number, locale: Locale): string {
-  if (daysLeft === 0) return t(locale, 'expiringDaysLeftToday');
-  if (daysLeft === 1) return t(locale, 'expiringDaysLeftOne');
-  if (daysLeft > 1) return t(locale, 'expiringDaysLeftMany', { days: daysLeft });
-  if (daysLeft === -1) return t(locale, 'expiringExpiredOne');
-  return t(locale, 'expiringExpiredMany', { days: -daysLeft });
+export { daysLeftText };
+
+/** Partner Center's subscription status in the reader's words (an unknown status is shown as Partner Center says it). */
+const STATUS_WORDS: Readonly<Record<string, StringKey>> = {
+  active: 'subStatusActive',
+  expired: 'subStatusExpired',
+  suspended: 'subStatusSuspended',
+  deleted: 'subStatusDeleted',
+  disabled: 'subStatusDisabled',
+  pending: 'subStatusPending',
+};
+
+export function statusWord(status: string, locale: Locale): string {
+  const key = STATUS_WORDS[status.toLowerCase()];
+  return key ? t(locale, key) : status;
 }
 
 /**
@@ -239,7 +252,7 @@ export function problemLines(problems: ScanProblems, timeZone: string, locale: L
     const kind = t(locale, customer.kind === 'authorization' ? 'scanFailureAuthorization' : 'scanFailureError');
     const reason = `${kind}: ${inert(customer.reason, MAX_REASON_IN_CHAT)}`;
     return customer.since
-      ? t(locale, 'expiringNotScannedSince', { name, date: dateIn(customer.since, timeZone), reason })
+      ? t(locale, 'expiringNotScannedSince', { name, date: formatDate(customer.since, locale, timeZone), reason })
       : t(locale, 'expiringNeverScanned', { name, reason });
   });
   const more = problems.unread.length - notScanned.length;
@@ -255,14 +268,8 @@ export function scheduledScanReportText(report: ScanProblemReport, timeZone: str
   return `${t(locale, 'scanScheduledPartial')}\n\n${scanSummaryText(report.summary, locale)}`;
 }
 
-/** YYYY-MM-DD in the partner's time zone. */
-function dateIn(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(iso));
-}
-
 function dateTimeIn(iso: string, timeZone: string, locale: Locale): string {
-  const time = new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
-  return `${dateIn(iso, timeZone)} ${time} (${timeZone})`;
+  return `${formatDate(iso, locale, timeZone)} ${formatTime(iso, locale, timeZone)} (${timeZone})`;
 }
 
 /** The chat summary: counts, then the customers that could not be read (names made literal: they are untrusted). */
@@ -285,21 +292,14 @@ export function scanSummaryText(summary: ScanSummary, locale: Locale): string {
   });
   const unnamed = summary.customersFailed - named.length;
   if (unnamed > 0) named.push(t(locale, 'scanFailuresMore', { count: unnamed }));
-  return `${text}${partial}\n\n${t(locale, 'scanFailures', { count: summary.customersFailed, list: named.join('; ') })}`;
+  return `${text}${partial}\n\n${plural(locale, 'scanFailures', summary.customersFailed, { list: named.join('; ') })}`;
 }
 
 function busyText(running: RunningScan | undefined, timeZone: string, locale: Locale): string {
   if (!running) return t(locale, 'scanBusyElsewhere');
-  const time = new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(
-    new Date(running.startedAt),
-  );
+  const time = formatTime(running.startedAt, locale, timeZone);
   const by = running.trigger.by ? inert(running.trigger.by, TEXT_CAPS.name) : t(locale, 'scanBusyBySchedule');
   return t(locale, 'scanBusy', { time: `${time} (${timeZone})`, by });
-}
-
-function formatDuration(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
 /** Page and filter of a Next/Previous click; anything malformed counts as absent. */

@@ -530,7 +530,7 @@ function wizardStartFrom(value: unknown, query: string | undefined): WizardStart
 export function migrationWizardModule(deps: MigrationWizardDeps): CommandModule {
   const wizard = new MigrationWizard(deps);
   return {
-    commands: [{ id: 'migrate', usage: 'migrate <customer>', pattern: MIGRATE_COMMAND, help: 'cmdMigrate' }],
+    commands: [{ id: 'migrate', usage: 'migrate <customer>', usageDe: 'migrieren <Kunde>', pattern: MIGRATE_COMMAND, help: 'cmdMigrate' }],
     dialogs: [wizard],
     async handle(_commandId, args, step) {
       return step.beginDialog(MIGRATION_WIZARD, wizardStartFrom(step.context.activity.value, args[0]));

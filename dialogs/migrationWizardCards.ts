@@ -13,6 +13,7 @@ import type {
   ReviewSubmittedCardData,
 } from '../cards/cards';
 import { Locale, StringKey, t } from '../cards/i18n';
+import { formatDate as formatLocalDate, plural } from '../cards/format';
 import { SEAT_WARNING_RATIO, seatSanity, type KaizalaUser, type Money, type PlanDefinition, type PlanOption, type RecommendationReason, type VariantReason } from '../services/catalog';
 import type { ExpiringSubscription } from '../services/domain/expiring';
 import type { MigrationRequest } from '../services/domain/request';
@@ -49,10 +50,8 @@ export function formatDateTime(iso: string): string {
 }
 
 export function subscriptionSummary(subscription: ExpiringSubscription, locale: Locale): string {
-  const date = formatDate(subscription.commitmentEndDate);
-  return subscription.daysLeft >= 0
-    ? t(locale, 'wizEndsIn', { date, days: subscription.daysLeft })
-    : t(locale, 'wizEndedAgo', { date, days: -subscription.daysLeft });
+  const date = formatLocalDate(subscription.commitmentEndDate, locale);
+  return subscription.daysLeft >= 0 ? plural(locale, 'wizEndsIn', subscription.daysLeft, { date }) : plural(locale, 'wizEndedAgo', -subscription.daysLeft, { date });
 }
 
 export function userDetail(user: KaizalaUser, locale: Locale): string {
@@ -106,7 +105,7 @@ export function planCustomerCard(wizardId: string, query: string, candidates: re
       choice: String(index + 1),
       title: `${index + 1}. ${t(locale, 'wizChoiceTitle', {
         customer: subscription.customerName,
-        date: formatDate(subscription.commitmentEndDate),
+        date: formatLocalDate(subscription.commitmentEndDate, locale),
         users: subscription.usersOnKaizala,
       })}`,
     })),
@@ -228,7 +227,7 @@ export function formatCount(count: number, locale: Locale): string {
  */
 function kaizalaStep(parts: RequestParts, locale: Locale): Pick<RequestSummaryData, 'kaizalaStep' | 'kaizalaDetail' | 'kaizalaKept'> {
   const left = parts.usersLeftBehind ?? 0;
-  const date = formatDate(parts.commitmentEndDate);
+  const date = formatLocalDate(parts.commitmentEndDate, locale);
   if (left <= 0) return { kaizalaStep: t(locale, 'revStepC'), kaizalaDetail: `${t(locale, 'revStepCDetail')} ${parts.kaizalaSubscriptionId}`, kaizalaKept: false };
   return {
     kaizalaStep: t(locale, isOne(left, locale) ? 'revStepCKeptOne' : 'revStepCKeptOther', { users: left, date }),
@@ -254,7 +253,7 @@ export function requestSummary(parts: RequestParts, locale: Locale, tenantUsers?
   return {
     customerName: parts.customerName,
     kaizalaSubscriptionId: parts.kaizalaSubscriptionId,
-    endDate: formatDate(parts.commitmentEndDate),
+    endDate: formatLocalDate(parts.commitmentEndDate, locale),
     planTitle: parts.plan.title,
     purchases,
     monthlyCost: perMonth(parts.monthlyCost, locale),

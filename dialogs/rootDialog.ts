@@ -11,7 +11,7 @@ import {
 import { renderCard } from '../cards/cards';
 import { t, toLocale, type Locale } from '../cards/i18n';
 import type { AdaptiveCard } from '../cards/render';
-import { CommandModule, commandHelp, parseCommand } from './commands';
+import { CommandModule, CommandSpec, commandHelp, parseCommand } from './commands';
 import { isWizardSubmit } from './migrationWizardValidators';
 
 export const ROOT_DIALOG = 'root';
@@ -44,7 +44,7 @@ export function helpModule(allModules: () => readonly CommandModule[]): CommandM
     return card;
   };
   return {
-    commands: [{ id: 'help', usage: 'help', pattern: /^(?:help|hilfe|\?)$/i, help: 'cmdHelp' }],
+    commands: [{ id: 'help', usage: 'help', usageDe: 'hilfe', pattern: /^(?:help|hilfe|\?)$/i, help: 'cmdHelp' }],
     async handle(_id, _args, step) {
       const card = helpCard(toLocale(step.context.activity.locale));
       await step.context.sendActivity({ attachments: [CardFactory.adaptiveCard(card)] });
@@ -91,7 +91,70 @@ export class RootDialog extends ComponentDialog {
     if (command) return command.module.handle(command.spec.id, command.args, step);
     if (isWizardSubmit(step.context.activity.value)) return answerEndedWizardButton(step);
     const locale = toLocale(step.context.activity.locale);
-    await step.context.sendActivity(t(locale, 'unknownCommand', { text: text.slice(0, 100) }));
+    const suggestion = suggestCommand(this.modules, text);
+    await step.context.sendActivity(
+      suggestion ? t(locale, 'unknownCommandDidYouMean', { text: text.slice(0, 100), suggestion: suggestion.slice(0, 100) }) : t(locale, 'unknownCommand', { text: text.slice(0, 100) }),
+    );
     return step.endDialog();
   }
+}
+
+/**
+ * The words a command starts with, in every language it is understood in: the literal start of its usage
+ * ("history" of "history <customer>") and of each top-level alternative of its pattern ("verlauf" of
+ * `^(?:history|verlauf)…`). Alternatives starting with a capture ("(.+) mir zuweisen") give none.
+ */
+export function commandKeywords(spec: CommandSpec): string[] {
+  const literalStart = (text: string) => (/^[^<[(|\\.+*?$^{]*/.exec(text)?.[0] ?? '').trim().toLowerCase();
+  const source = spec.pattern.source.replace(/^\^/, '');
+  const group = source.startsWith('(?:') ? source.slice(3) : source;
+  const alternatives: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const char of group) {
+    if (char === '(') depth++;
+    if (char === ')' && depth-- === 0) break;
+    if (char === '|' && depth === 0) {
+      alternatives.push(current);
+      current = '';
+    } else current += char;
+  }
+  alternatives.push(current);
+  return [...new Set([literalStart(spec.usage), ...alternatives.map(literalStart)])].filter((keyword) => keyword.length >= 3);
+}
+
+/** Edit distance counting a swap of two neighbouring letters as one edit ("histroy" is one from "history"). */
+export function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      rows[i][j] = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) rows[i][j] = Math.min(rows[i][j], rows[i - 2][j - 2] + 1);
+    }
+  }
+  return rows[a.length][b.length];
+}
+
+/**
+ * "did you mean …?" for a mistyped command: the closest command keyword to the text's first words (as many words
+ * as the keyword has), within one edit for short words and two for longer ones, the rest of the text kept
+ * ("histroy Contoso" → "history Contoso"). Undefined when nothing is close enough.
+ */
+export function suggestCommand(modules: readonly CommandModule[], text: string): string | undefined {
+  const words = text.trim().toLowerCase().split(/\s+/).filter((word) => word !== '');
+  if (words.length === 0) return undefined;
+  let best: { distance: number; suggestion: string } | undefined;
+  for (const spec of modules.flatMap((module) => module.commands)) {
+    for (const keyword of commandKeywords(spec)) {
+      const count = keyword.split(' ').length;
+      if (words.length < count) continue;
+      const typed = words.slice(0, count).join(' ');
+      const distance = editDistance(typed, keyword);
+      const allowed = keyword.length >= 6 ? 2 : 1;
+      if (distance === 0 || distance > allowed || (best && best.distance <= distance)) continue;
+      best = { distance, suggestion: [keyword, ...text.trim().split(/\s+/).slice(count)].join(' ') };
+    }
+  }
+  return best?.suggestion;
 }

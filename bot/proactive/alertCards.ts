@@ -1,5 +1,6 @@
 import { renderCard, type AlertUrgencyColor } from '../../cards/cards';
 import { t, type Locale } from '../../cards/i18n';
+import { formatDate, URGENCY_STYLE, urgencyOf } from '../../cards/format';
 import type { AdaptiveCard } from '../../cards/render';
 import type { ExpiryAlert } from '../../services/alerts/notifier';
 import type { ExpiringSubscription } from '../../services/domain/expiring';
@@ -53,13 +54,14 @@ export function alertDigestCard(alerts: readonly ExpiryAlert[], viewerAadObjectI
     };
   });
   const mostUrgent = alerts.map((a) => urgencyColor(a.subscription));
-  const color: AlertUrgencyColor = mostUrgent.includes('attention') ? 'attention' : mostUrgent.includes('warning') ? 'warning' : 'default';
+  const color: AlertUrgencyColor = mostUrgent.includes('attention') ? 'attention' : 'default';
   return renderCard('alertDigest', { title: t(locale, 'digestTitle', { count: alerts.length }), urgencyColor: color, rows }, locale);
 }
 
+/** Red when urgent, else default text (the days-left line is bold): the urgency rule of cards/format.ts. */
 export function urgencyColor(subscription: Pick<ExpiringSubscription, 'daysLeft' | 'urgency'>): AlertUrgencyColor {
-  if (isExpired(subscription) || subscription.daysLeft <= 7) return 'attention';
-  return subscription.daysLeft <= 30 ? 'warning' : 'default';
+  const urgency = isExpired(subscription) ? 'urgent' : urgencyOf(subscription.daysLeft);
+  return URGENCY_STYLE[urgency].color === 'attention' ? 'attention' : 'default';
 }
 
 export function daysLeftText(subscription: Pick<ExpiringSubscription, 'daysLeft' | 'urgency'>, locale: Locale): string {
@@ -75,21 +77,7 @@ export function daysLeftText(subscription: Pick<ExpiringSubscription, 'daysLeft'
 
 /** The last day of the term (a UTC date) in the reader's date format. */
 export function formatEndDate(commitmentEndDate: string, locale: Locale): string {
-  const date = new Date(commitmentEndDate);
-  if (Number.isNaN(date.getTime())) return commitmentEndDate;
-  return endDateFormat(locale).format(date);
-}
-
-/** One formatter per locale: building an Intl.DateTimeFormat costs far more than formatting with it, once per alert. */
-const END_DATE_FORMATS = new Map<Locale, Intl.DateTimeFormat>();
-
-function endDateFormat(locale: Locale): Intl.DateTimeFormat {
-  let format = END_DATE_FORMATS.get(locale);
-  if (!format) {
-    format = new Intl.DateTimeFormat(locale === 'de' ? 'de-DE' : 'en-US', { dateStyle: 'medium', timeZone: 'UTC' });
-    END_DATE_FORMATS.set(locale, format);
-  }
-  return format;
+  return formatDate(commitmentEndDate, locale);
 }
 
 function accountManagerText(alert: ExpiryAlert, viewerAadObjectId: string, locale: Locale): string {

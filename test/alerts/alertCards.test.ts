@@ -62,8 +62,8 @@ describe('the expiry alert card', () => {
     [-1, 'attention'],
     [0, 'attention'],
     [7, 'attention'],
-    [8, 'warning'],
-    [30, 'warning'],
+    [8, 'default'],
+    [30, 'default'],
     [31, 'default'],
     [90, 'default'],
   ])('%i days left is coloured %s', (daysLeft, colour) => {
@@ -76,7 +76,7 @@ describe('the expiry alert card', () => {
     const subscription = row({ commitmentEndDate: '2026-06-30T23:59:59Z', usersOnKaizala: 38 });
     expect(JSON.stringify(expiryAlertCard({ subscription }, MEGAN.aadObjectId, 'en'))).toContain('Jun 30, 2026');
     const german = JSON.stringify(expiryAlertCard({ subscription }, MEGAN.aadObjectId, 'de'));
-    expect(german).toContain('30.06.2026');
+    expect(german).toContain('30. Juni 2026');
     expect(german).toContain('"title":"Benutzer mit Kaizala Pro","value":"38"');
   });
 });

@@ -120,7 +120,7 @@ describe('alert commands', () => {
       ['my customers', 'You look after no customers yet. Type: assign <customer> to me'],
       ['assign fabrikam to me', /Fabrikam Inc/],
       ['assign evil to me', 'You are now the account manager of Evil [x]\u2060(http:\u2060//e) ∗Corp∗.'],
-      ['my customers', `You look after 2 customer(s):\n- Evil [x]\u2060(http:\u2060//e) ∗Corp∗ · ${HOSTILE.customerId}\n- Fabrikam Inc · ${FABRIKAM.customerId}`],
+      ['my customers', `You look after 2 customers:\n- Evil [x]\u2060(http:\u2060//e) ∗Corp∗ · ${HOSTILE.customerId}\n- Fabrikam Inc · ${FABRIKAM.customerId}`],
     ]);
   });
 

@@ -83,8 +83,8 @@ describe('the Teams side of scan reports', () => {
     expect(sent).toEqual([
       {
         to: MEGAN.aadObjectId,
-        en: 'The scheduled scan stopped at 2026-11-23 08:00 (Europe/Berlin) because of an error: Partner Center unreachable. Alerts went out from the last stored report. Type **expiring** to see it, or **scan now** to try again.',
-        de: expect.stringContaining('Die geplante Suche wurde um 2026-11-23 08:00 (Europe/Berlin)'),
+        en: 'The scheduled scan stopped at Nov 23, 2026 08:00 (Europe/Berlin) because of an error: Partner Center unreachable. Alerts went out from the last stored report. Type **expiring** to see it, or **scan now** to try again.',
+        de: expect.stringContaining('Die geplante Suche wurde um 23. Nov. 2026 08:00 (Europe/Berlin)'),
       },
     ]);
   });

@@ -72,7 +72,7 @@ describe('expiry scan and report in a Teams chat', () => {
     const texts = connector.texts();
     expect(texts[0]).toBe('Scanning Partner Center for expiring Kaizala Pro subscriptions. I will post a summary here when it is done.');
     expect(texts[1]).toMatch(/^Scan finished in \d+ s: 43 of 44 customers scanned, \d+ Kaizala Pro subscriptions found, 9 urgent/);
-    expect(texts[1]).toContain('1 customers could not be scanned: Humongous Insurance (access denied: ');
+    expect(texts[1]).toContain('1 customer could not be scanned: Humongous Insurance (access denied: ');
     expect(connector.sent.map((sent) => sent.conversationId)).toEqual(['a:scan-chat', 'a:scan-chat']);
     expect(completedScans).toHaveLength(1);
     expect(completedScans[0].customersTotal).toBe(44);
