@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import type { Logger } from '../services/logging';
+import { newCorrelationId, withCorrelation } from '../services/observability/correlation';
 import { SCAN_LEASE_TTL_MS, ScanAlreadyRunningError, type ScanRunner, type ScanSummary } from '../services/scan';
 
 export interface ScanScheduleDeps {
@@ -104,8 +105,9 @@ export function startScanSchedule(deps: ScanScheduleDeps): { stop(): void; idle(
       }
     }
   };
+  // Each scheduled or resumed scan is one unit of work: its log lines and calls share one correlation id.
   const track = (work: () => Promise<void>): Promise<void> => {
-    running = work();
+    running = withCorrelation(newCorrelationId(), work);
     return running;
   };
   const job = new Cron(deps.schedule, { timezone: deps.timeZone, unref: true, protect: true }, () => track(scheduledScan));

@@ -5,6 +5,7 @@ import type { Logger } from '../../services/logging';
 import { alertDigestCard, expiryAlertCard } from './alertCards';
 import { ConversationReferences } from './conversationReferences';
 import type { ProactiveMessenger, SentMessage } from './messenger';
+import { telemetry } from '../../services/observability/telemetry';
 
 /** The alerts' port implemented with cards and the proactive messenger, in each reader's stored language. */
 export class TeamsAlertNotifier implements AlertNotifier, ScanReportNotifier {
@@ -20,12 +21,16 @@ export class TeamsAlertNotifier implements AlertNotifier, ScanReportNotifier {
     return (await this.conversations.get(aadObjectId)) !== undefined;
   }
 
-  sendAlert(recipient: Person, alert: ExpiryAlert): Promise<DeliveryOutcome> {
-    return this.outcomeOf(recipient, () => this.messenger.sendToPerson(recipient.aadObjectId, (locale) => expiryAlertCard(alert, recipient.aadObjectId, locale)));
+  async sendAlert(recipient: Person, alert: ExpiryAlert): Promise<DeliveryOutcome> {
+    const outcome = await this.outcomeOf(recipient, () => this.messenger.sendToPerson(recipient.aadObjectId, (locale) => expiryAlertCard(alert, recipient.aadObjectId, locale)));
+    if (outcome.status === 'sent') telemetry.alertSent();
+    return outcome;
   }
 
-  sendDigest(recipient: Person, alerts: readonly ExpiryAlert[]): Promise<DeliveryOutcome> {
-    return this.outcomeOf(recipient, () => this.messenger.sendToPerson(recipient.aadObjectId, (locale) => alertDigestCard(alerts, recipient.aadObjectId, locale)));
+  async sendDigest(recipient: Person, alerts: readonly ExpiryAlert[]): Promise<DeliveryOutcome> {
+    const outcome = await this.outcomeOf(recipient, () => this.messenger.sendToPerson(recipient.aadObjectId, (locale) => alertDigestCard(alerts, recipient.aadObjectId, locale)));
+    if (outcome.status === 'sent') telemetry.alertSent(alerts.length);
+    return outcome;
   }
 
   sendScanReport(recipient: Person, report: ScanProblemReport): Promise<DeliveryOutcome> {

@@ -43,8 +43,9 @@ export const telemetry = {
     use().scanCustomers.add(read, { outcome: 'read' });
     if (failed > 0) use().scanCustomers.add(failed, { outcome: 'failed' });
   },
-  alertSent(): void {
-    use().alertsSent.add(1);
+  /** `count` alerts delivered in one message (a digest carries several). */
+  alertSent(count = 1): void {
+    use().alertsSent.add(count);
   },
   approvalDecided(outcome: 'approved' | 'rejected' | 'expired' | 'cancelled'): void {
     use().approvals.add(1, { outcome });

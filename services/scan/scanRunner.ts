@@ -9,6 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Logger } from '../logging';
+import { telemetry } from '../observability/telemetry';
 import { LeaseLostError, type Lease, type LeaseManager } from '../store/lease';
 import type { ExpiryScanner } from './expiryScanner';
 import type { ScanSummary } from './types';
@@ -120,6 +121,7 @@ export class ScanRunner {
       () => undefined,
     );
     const summary = await scan;
+    telemetry.scanFinished(summary.durationMs, summary.customersScanned, summary.customersFailed);
     await this.afterScan(summary);
     return summary;
   }
