@@ -144,3 +144,11 @@ describe('Dockerfile', () => {
     for (const entry of ['.env', 'data', 'node_modules', '.git']) expect(ignored).toContain(entry);
   });
 });
+
+describe('.env.example', () => {
+  it('documents every variable the bot reads, and nothing it does not', () => {
+    const listed = [...read('.env.example').matchAll(/^([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((m) => m[1]);
+    expect([...CONFIG_VARIABLE_NAMES].filter((name) => !listed.includes(name))).toEqual([]);
+    expect(listed.filter((name) => !CONFIG_VARIABLE_NAMES.includes(name))).toEqual([]);
+  });
+});
