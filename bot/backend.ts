@@ -167,6 +167,8 @@ export async function connectBackend(
       if (connection.state !== 'connected') throw new Error(describeConnection(connection));
       lastSuccessAt = Date.now();
     },
+    // Who the bot acts as, MFA and the refresh token's age, also while everything is fine (day 60 comes quietly).
+    details: async () => describeConnection(await partnerConnection.status()),
   };
 
   return {

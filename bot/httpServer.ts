@@ -22,6 +22,8 @@ import {
 export interface ReadinessCheck {
   name: string;
   check(): Promise<void>;
+  /** What an operator should see about this dependency at `/readyz/details` (loopback only), healthy or not. */
+  details?(): Promise<string>;
 }
 
 export interface HttpServerDeps {
@@ -134,7 +136,7 @@ function isLoopback(request: IncomingMessage): boolean {
 
 interface Verdict {
   checkedAt: number;
-  results: { name: string; reason?: string }[];
+  results: { name: string; reason?: string; details?: string }[];
 }
 
 /** Runs every check at most once per cache window, however many probes arrive (they share the one in flight). */
@@ -157,13 +159,16 @@ class CachedReadiness {
   }
 
   private async runChecks(): Promise<Verdict> {
-    const results = await Promise.all(
-      this.checks.map(async ({ name, check }) => {
+    const results: Verdict['results'] = await Promise.all(
+      this.checks.map(async ({ name, check, details }) => {
+        // Details are best-effort: they describe, they never decide readiness.
+        const described = details ? await withTimeout(details(), READINESS_TIMEOUT_MS, 'no details in time').catch(() => undefined) : undefined;
+        const shown = described === undefined ? {} : { details: described };
         try {
           await withTimeout(check(), READINESS_TIMEOUT_MS, `${name} did not answer within ${READINESS_TIMEOUT_MS} ms`);
-          return { name };
+          return { name, ...shown };
         } catch (error) {
-          return { name, reason: error instanceof Error ? error.message : String(error) };
+          return { name, reason: error instanceof Error ? error.message : String(error), ...shown };
         }
       }),
     );

@@ -33,6 +33,16 @@ describe('health and readiness probes', () => {
     expect(await response.json()).toEqual({ status: 'ready', checks: ['storage', 'partnerCenter'] });
   });
 
+  it('/readyz/details says who the bot acts as in Partner Center, with MFA and the token age, while ready', async () => {
+    const response = await fetch(`${bot.url}/readyz/details`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { checks: { name: string; reason?: string; details?: string }[] };
+    const partnerCenter = body.checks.find((c) => c.name === 'partnerCenter');
+    expect(partnerCenter).toEqual({ name: 'partnerCenter', details: expect.stringMatching(/^connected as \S+@\S+, MFA, refresh token 0 days old$/) });
+    // The public probe stays terse.
+    expect(await (await fetch(`${bot.url}/readyz`)).json()).toEqual({ status: 'ready', checks: ['storage', 'partnerCenter'] });
+  });
+
   it('binds to loopback in local mode', () => {
     expect(new URL(bot.url).hostname).toBe('127.0.0.1');
   });
