@@ -250,14 +250,34 @@ export function problemLines(problems: ScanProblems, timeZone: string, locale: L
   const notScanned = problems.unread.slice(0, NOT_SCANNED_ON_CARD).map((customer) => {
     const name = inert(customer.customerName, TEXT_CAPS.name);
     const kind = t(locale, customer.kind === 'authorization' ? 'scanFailureAuthorization' : 'scanFailureError');
-    const reason = `${kind}: ${inert(customer.reason, MAX_REASON_IN_CHAT)}`;
+    const reason = `${kind}: ${inert(shortFailureReason(customer.reason), MAX_REASON_IN_CHAT)}`;
     return customer.since
       ? t(locale, 'expiringNotScannedSince', { name, date: formatDate(customer.since, locale, timeZone), reason })
       : t(locale, 'expiringNeverScanned', { name, reason });
   });
   const more = problems.unread.length - notScanned.length;
   if (more > 0) notScanned.push(t(locale, 'expiringNotScannedMore', { count: more }));
+  notScanned.push(...failureNextSteps(problems.unread, locale));
   return { scanProblem, notScanned };
+}
+
+/**
+ * A service's refusal in a few words: its first sentence, at most 100 characters cut at a word, so a person reads
+ * why ("Partner Center 403 900308: Access denied") rather than a raw answer cut off mid-word.
+ */
+export function shortFailureReason(reason: string): string {
+  const first = reason.replace(/\s+/g, ' ').trim().split(/(?<=[.!?])\s/)[0];
+  if (first.length <= 100) return first;
+  const cut = first.slice(0, 100);
+  return `${cut.slice(0, Math.max(cut.lastIndexOf(' '), 60)).trimEnd()}…`;
+}
+
+/** What to do about the customers a scan could not read: one line per kind of failure present. */
+function failureNextSteps(failures: readonly { kind: string }[], locale: Locale): string[] {
+  const steps: string[] = [];
+  if (failures.some((failure) => failure.kind === 'authorization')) steps.push(t(locale, 'scanNextAuthorization'));
+  if (failures.some((failure) => failure.kind !== 'authorization')) steps.push(t(locale, 'scanNextError'));
+  return steps;
 }
 
 /** What the people who get all alerts are told when the scheduled scan failed wholly or for some customers. */
@@ -288,11 +308,12 @@ export function scanSummaryText(summary: ScanSummary, locale: Locale): string {
   if (summary.customersFailed === 0) return `${text}${partial}`;
   const named = summary.failures.slice(0, FAILURES_IN_CHAT).map((failure) => {
     const kind = t(locale, failure.kind === 'authorization' ? 'scanFailureAuthorization' : 'scanFailureError');
-    return `${inert(failure.customerName, TEXT_CAPS.name)} (${kind}: ${inert(failure.reason, MAX_REASON_IN_CHAT)})`;
+    return `${inert(failure.customerName, TEXT_CAPS.name)} (${kind}: ${inert(shortFailureReason(failure.reason), MAX_REASON_IN_CHAT)})`;
   });
   const unnamed = summary.customersFailed - named.length;
   if (unnamed > 0) named.push(t(locale, 'scanFailuresMore', { count: unnamed }));
-  return `${text}${partial}\n\n${plural(locale, 'scanFailures', summary.customersFailed, { list: named.join('; ') })}`;
+  const next = failureNextSteps(summary.failures, locale).join(' ');
+  return `${text}${partial}\n\n${plural(locale, 'scanFailures', summary.customersFailed, { list: named.join('; ') })}${next ? `\n\n${next}` : ''}`;
 }
 
 function busyText(running: RunningScan | undefined, timeZone: string, locale: Locale): string {

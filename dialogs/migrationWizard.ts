@@ -1,10 +1,12 @@
-import { isCustomerAccessError } from '../services/graph/tenantAccess';
+import { isCustomerAccessError, isGraphUnreachableError } from '../services/graph/tenantAccess';
+import { isApiError } from '../services/http/errors';
 import { Activity, CardFactory, TurnContext } from 'botbuilder';
 import { ComponentDialog, DialogContext, DialogTurnResult, WaterfallDialog, WaterfallStepContext } from 'botbuilder-dialogs';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { CardDataMap, CardName, renderCard } from '../cards/cards';
 import { Locale, StringKey, t, toLocale } from '../cards/i18n';
+import { formatDate } from '../cards/format';
 import type { ApprovalService, DraftProblem, Pricing } from '../services/approvals';
 import type { KaizalaSubscriptions } from '../services/approvals/subscriptions';
 import {
@@ -107,7 +109,7 @@ type ReviewRules = StageRules & { confirmSeats?: { seats: string } };
 export interface MigrationWizardDeps {
   subscriptions: KaizalaSubscriptions;
   directory: TenantDirectory;
-  approvals: Pick<ApprovalService, 'requestMigration' | 'activeRequestFor'>;
+  approvals: Pick<ApprovalService, 'requestMigration' | 'activeRequestFor'> & Partial<Pick<ApprovalService, 'lastCompletedFor'>>;
   /** Absent = no price list loaded: cards show no prices. */
   prices?: Pricing;
   logger: Logger;
@@ -387,6 +389,11 @@ export class MigrationWizard extends ComponentDialog {
     }
     const users = await this.readUsers(step, subscription);
     if (!users) return this.stop(step);
+    if (users.length === 0) {
+      // Everyone moved in a completed migration: say so, rather than open a wizard with nobody to move.
+      const done = await this.deps.approvals.lastCompletedFor?.(subscription.customerId, subscription.subscriptionId);
+      if (done) return this.finish(step, 'wizAlreadyMigrated', { customer, date: formatDate(done.finishedAt, this.locale(step)), requestId: done.request.id });
+    }
     let seatsBySku: Record<string, number>;
     let market: string | undefined;
     try {
@@ -456,7 +463,20 @@ export class MigrationWizard extends ComponentDialog {
       await step.context.sendActivity(t(this.locale(step), key, { customer: subscription.customerName, role: error.missing }));
       return;
     }
-    await step.context.sendActivity(t(this.locale(step), 'wizLoadFailed', { customer: subscription.customerName, reason: reason.slice(0, 200) }));
+    const locale = this.locale(step);
+    const customer = subscription.customerName;
+    if (isGraphUnreachableError(error)) {
+      // Neither app-only consent nor a signed-in partner admin: waiting will not help, connecting will.
+      await step.context.sendActivity(t(locale, 'wizGraphUnreachable', { customer }));
+      return;
+    }
+    if (isApiError(error) && error.status === 403) {
+      // A refusal the GDAP check did not name: say which service refused and which roles reading needs.
+      const service = error.service === 'graph' ? 'Microsoft Graph' : 'Partner Center';
+      await step.context.sendActivity(t(locale, 'wizForbidden', { customer, service, code: error.code || '403' }));
+      return;
+    }
+    await step.context.sendActivity(t(locale, 'wizLoadFailed', { customer, reason: shortReason(error) }));
   }
 
   /**
@@ -536,4 +556,12 @@ export function migrationWizardModule(deps: MigrationWizardDeps): CommandModule 
       return step.beginDialog(MIGRATION_WIZARD, wizardStartFrom(step.context.activity.value, args[0]));
     },
   };
+}
+
+/** A failure in a few words for a person ("Partner Center 503", "timeout"), not the service's full answer. */
+function shortReason(error: unknown): string {
+  if (isApiError(error)) return [error.service === 'graph' ? 'Microsoft Graph' : 'Partner Center', error.status, error.code].filter((part) => part !== undefined && part !== '').join(' ');
+  const message = error instanceof Error ? error.message : String(error);
+  const firstSentence = message.split(/[.\n]/)[0].trim();
+  return firstSentence.length > 80 ? `${firstSentence.slice(0, 79)}…` : firstSentence;
 }

@@ -314,7 +314,8 @@ function decision(request: MigrationRequest, status: DecidedStatus, locale: Loca
     quantity: request.quantity,
     decidedBy,
     decidedAt: formatDateTime(request.decidedAt ?? request.expiresAt),
-    reason: status === 'rejected' ? (request.rejectReason ?? '') : '',
+    // A rejection always shows a reason line: an old request rejected without one says so rather than show a blank.
+    reason: status === 'rejected' ? (request.rejectReason?.trim() || t(locale, 'apprNoReasonGiven')) : '',
   };
 }
 

@@ -1,6 +1,6 @@
 import { Activity, TurnContext } from 'botbuilder';
 import { Prompt, PromptOptions, PromptRecognizerResult } from 'botbuilder-dialogs';
-import { t, toLocale } from '../cards/i18n';
+import { t, toLocale, type StringKey } from '../cards/i18n';
 import { Answer, InputError, recognizeNavigation, submitDataSchema, UserInput, WizardStage } from './migrationWizardValidators';
 
 /** What every step's prompt knows (stored with the prompt, so it survives a restart): whose card is current. */
@@ -34,6 +34,17 @@ export async function showCard(context: TurnContext, activity: Partial<Activity>
   }
   return (await context.sendActivity(activity))?.id;
 }
+
+const WIZARD_HELP = /^(?:help|hilfe|\?)$/i;
+
+/** What each step wants, said when `help` is typed at it. */
+const STAGE_HELP: Readonly<Record<WizardStage, StringKey>> = {
+  subscription: 'wizHelpSubscription',
+  plan: 'wizHelpPlan',
+  users: 'wizHelpUsers',
+  quantity: 'wizHelpQuantity',
+  review: 'wizHelpReview',
+};
 
 export type StageParser<T, R extends StageRules> = (input: UserInput, action: string | undefined, rules: R) => Answer<T>;
 
@@ -81,6 +92,11 @@ export class StagePrompt<T, R extends StageRules> extends Prompt<StageAnswer<T>>
   protected async onRecognize(context: TurnContext, state: object, options: PromptOptions): Promise<PromptRecognizerResult<StageAnswer<T>>> {
     const rules = options.validations as R;
     const input = userInputOf(context.activity);
+    // `help` typed inside the wizard is about the wizard: what this step wants and how to leave, not a wrong answer.
+    if (!input.value && WIZARD_HELP.test(input.text)) {
+      (state as { error?: InputError }).error = { key: 'wizHelp', why: { key: STAGE_HELP[this.stage] } };
+      return { succeeded: false };
+    }
     const navigation = recognizeNavigation(input, rules.wizardId, this.stage);
     const answer: Answer<T> = navigation.kind === 'input' ? this.parse(input, navigation.action, rules) : navigation;
     if (answer.kind === 'invalid') {

@@ -203,6 +203,24 @@ export class ApprovalService {
     return request && (await this.isActive(request)) ? request : undefined;
   }
 
+  /**
+   * The subscription's latest migration whose run completed, and when: lets the wizard say "migrated on …" for a
+   * customer with nobody left on Kaizala Pro instead of opening a wizard with nobody to move.
+   */
+  async lastCompletedFor(customerId: string, subscriptionId: string): Promise<{ request: MigrationRequest; finishedAt: string } | undefined> {
+    const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+    const approved = (await this.deps.store.list<MigrationRequest>('requests'))
+      .map((item) => item.value)
+      .filter((request) => request.status === 'approved' && same(request.customerId, customerId) && same(request.kaizalaSubscriptionId, subscriptionId));
+    let latest: { request: MigrationRequest; finishedAt: string } | undefined;
+    for (const request of approved) {
+      const run = (await this.deps.store.get<Pick<MigrationRun, 'status' | 'finishedAt'>>('runs', request.id))?.value;
+      const finishedAt = run?.status === 'completed' ? (run.finishedAt ?? request.decidedAt ?? request.createdAt) : undefined;
+      if (finishedAt && (!latest || finishedAt > latest.finishedAt)) latest = { request, finishedAt };
+    }
+    return latest;
+  }
+
   /** Still holds its subscription: pending, or approved with its run unfinished (services/scan/migrating.ts). */
   private async isActive(request: MigrationRequest): Promise<boolean> {
     const run = request.status === 'approved' ? (await this.deps.store.get<Pick<MigrationRun, 'status'>>('runs', request.id))?.value : undefined;

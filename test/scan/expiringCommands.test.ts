@@ -311,7 +311,9 @@ describe('scan now', () => {
     expect(notifier.sent[0].text).toBe(
       'Scan finished in 1 min 23 s: 43 of 44 customers scanned, 47 Kaizala Pro subscriptions found, 9 urgent (expired or ending within 7 days), 1 need review. Type **expiring** to see them.\n\n' +
         '7 customers could not be scanned: Humongous ∗Insurance∗ (access denied: Partner Center HTTP 403 900308: no GDAP role); ' +
-        'Broken 0 (error: HTTP 503); Broken 1 (error: HTTP 503); Broken 2 (error: HTTP 503); Broken 3 (error: HTTP 503); and 2 more',
+        'Broken 0 (error: HTTP 503); Broken 1 (error: HTTP 503); Broken 2 (error: HTTP 503); Broken 3 (error: HTTP 503); and 2 more\n\n' +
+        "Access denied means the partner's GDAP relationship with that customer is missing or lacks the Directory Readers role: ask the customer's admin to grant it in Partner Center → Customers → Admin relationships; the next scan reads the customer again. " +
+        'Other errors are usually temporary: the next scan tries again, or type scan now in a few minutes; if one keeps failing, tell your administrator.',
     );
     expect(notifier.sent[0].conversationId).toBeDefined();
   });
@@ -329,7 +331,7 @@ describe('scan now', () => {
     expect(scanSummaryText(partial, 'en')).toContain('47 Kaizala Pro subscriptions found');
     expect(scanSummaryText(partial, 'en')).toContain('9 of them are kept from earlier scans of customers this scan could not read.');
     expect(scheduledScanReportText({ kind: 'partial', summary: partial }, 'UTC', 'en')).toMatch(
-      /^The scheduled scan could not read every customer\.\n\nScan finished .*1 customer could not be scanned: Fabrikam \(access denied: no GDAP role\)$/s,
+      /^The scheduled scan could not read every customer\.\n\nScan finished .*1 customer could not be scanned: Fabrikam \(access denied: no GDAP role\)\n\nAccess denied means [^\n]+$/s,
     );
     expect(scheduledScanReportText({ kind: 'stopped', at: '2026-11-23T07:00:00Z', reason: 'Partner Center unavailable' }, 'Europe/Berlin', 'en')).toBe(
       'The scheduled scan stopped at Nov 23, 2026 08:00 (Europe/Berlin) because of an error: Partner Center unavailable. Alerts went out from the last stored report. Type **expiring** to see it, or **scan now** to try again.',
