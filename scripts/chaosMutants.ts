@@ -6,7 +6,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { GraphClient, type AssignLicenseChange, type GraphClientOptions, type GraphUser, type ListUsersOptions, type SubscribedSku } from '../services/graph';
+import { GraphClient, type AssignLicenseChange, type GraphClientOptions, type GraphUser, type ListUsersOptions, type SubscribedSku, type TenantAccess } from '../services/graph';
 import type { Traced } from '../services/http';
 import { PartnerCenterClient, type CheckoutResult, type Subscription } from '../services/partnerCenter';
 
@@ -32,10 +32,15 @@ interface PretendedChange {
  */
 export class SkipMoveGraphClient extends GraphClient {
   constructor(
-    options: GraphClientOptions,
+    private readonly mutantOptions: GraphClientOptions,
     private readonly journal: string,
   ) {
-    super(options);
+    super(mutantOptions);
+  }
+
+  /** Stays the mutant when the composition adds tenant access (the base class would return a plain client). */
+  override withTenantAccess(access: TenantAccess): GraphClient {
+    return new SkipMoveGraphClient({ ...this.mutantOptions, access }, this.journal);
   }
 
   override async assignLicense(tenantId: string, userId: string, change: AssignLicenseChange): Promise<Traced<GraphUser>> {
