@@ -22,7 +22,8 @@ export interface LicenseMovesOptions {
 }
 
 const KAIZALA_SKU = '00000000-0000-4000-8000-00000000c0de';
-const BUSINESS_BASIC = { planId: 'O365_BUSINESS_ESSENTIALS', title: 'Microsoft 365 Business Basic', skuId: '3b555118-da6a-4418-894f-7df1e2096870', family: 'business' as const };
+/** An enterprise plan: business plans stop at 300 seats per subscription, below the full run's 2,000 users. */
+const OFFICE_E1 = { planId: 'STANDARDPACK', title: 'Office 365 E1', skuId: '18181a46-0d4e-45cd-891e-60aabd171b4e', family: 'enterprise' as const };
 /** Graph's published write limit per tenant, and the sandbox's default `graphWritesPer150Seconds`. */
 const GRAPH_WRITES_PER_SECOND = 3_000 / 150;
 const TARGET_RATIO = 1.1;
@@ -75,7 +76,7 @@ export async function benchLicenseMoves(options: LicenseMovesOptions): Promise<B
       benchResult({
         name: `license moves, ${options.users} users, Graph throttling on`,
         inputs: { users: options.users, path: 'graph', headroom: config.rates.headroom, graphWritesPerSecondLimit: GRAPH_WRITES_PER_SECOND },
-        figures: { seconds: Math.round(seconds * 10) / 10, status: run.status, moved, movesPerSecond: Math.round((moved / seconds) * 10) / 10, unlicensed },
+        figures: { seconds: Math.round(seconds * 10) / 10, status: run.status, ...(run.parked ? { parked: `${run.parked.code} at ${run.parked.step}: ${run.parked.detail}` } : {}), moved, movesPerSecond: Math.round((moved / seconds) * 10) / 10, unlicensed },
         measured: seconds,
         bound: { basis: `users ÷ ${GRAPH_WRITES_PER_SECOND} writes/s`, value: options.users / GRAPH_WRITES_PER_SECOND, unit: 's' },
         target: atMost(TARGET_RATIO),
@@ -106,7 +107,7 @@ function approvedRequest(state: CustomerState): MigrationRequest {
     kaizalaSubscriptionId: kaizala.id,
     kaizalaSkuId: KAIZALA_SKU,
     commitmentEndDate: kaizala.commitmentEndDate,
-    plan: BUSINESS_BASIC,
+    plan: OFFICE_E1,
     quantity: userIds.length,
     userIds,
     requester: { aadObjectId: 'aad-requester', name: 'Megan Bowen' },
