@@ -34,7 +34,7 @@ import type { Logger } from '../services/logging';
 import { CommandModule } from './commands';
 import {
   formatCount,
-  MAX_SELECTABLE_USERS,
+  canPickFrom,
   planChoiceCard,
   planCustomerCard,
   planQuantityCard,
@@ -291,7 +291,7 @@ export class MigrationWizard extends ComponentDialog {
       selectedUserIds: selected,
       locale: this.locale(step),
     });
-    const selectable = users.length <= MAX_SELECTABLE_USERS;
+    const selectable = canPickFrom(users);
     return this.ask(step, 'users', 'planUsers', card, { wizardId: state.wizardId, ...(selectable ? { userIds: users.map((u) => u.id) } : {}) });
   }
 

@@ -23,8 +23,34 @@ import type { MigrationRequest } from '../services/domain/request';
  * card says in words is worded here in the reader's language; the templates only place it.
  */
 
-/** A multi-select of more users than this would not fit a card comfortably (Teams takes about 28 KB per message). */
-export const MAX_SELECTABLE_USERS = 60;
+/** Up to this many users, the multi-select shows each one's address and job title; beyond, names only, so more fit. */
+export const MAX_DETAILED_CHOICES = 60;
+/**
+ * UTF-16 code units the multi-select's choices may take: Teams refuses a card above 38 KB of UTF-16 (TEAMS_CARD_LIMITS),
+ * and the rest of the card needs the remainder. About 200 users of typical names fit; more get Move all and the list.
+ */
+const PICKER_BUDGET_CHARS = 16_500;
+/** JSON around one choice: `{"title":"…","value":"…"},`. */
+const CHOICE_OVERHEAD_CHARS = 24;
+
+/** Whether the card can offer a multi-select of these users: the validator accepts a selection only then. */
+export function canPickFrom(users: readonly KaizalaUser[]): boolean {
+  if (users.length <= MAX_DETAILED_CHOICES) return true;
+  const chars = users.reduce((sum, user) => sum + user.displayName.length + user.id.length + CHOICE_OVERHEAD_CHARS, 0);
+  return chars <= PICKER_BUDGET_CHARS;
+}
+
+/**
+ * The multi-select's preselection. Beyond MAX_DETAILED_CHOICES it starts empty when everyone is selected (Move all
+ * does that; ticking a subset is the point of the list), and keeps an earlier subset only while it fits the card.
+ */
+function preselection(users: readonly KaizalaUser[], selectedUserIds: readonly string[]): string {
+  if (users.length <= MAX_DETAILED_CHOICES) return selectedUserIds.join(',');
+  if (selectedUserIds.length >= users.length) return '';
+  const names = users.reduce((sum, user) => sum + user.displayName.length + user.id.length + CHOICE_OVERHEAD_CHARS, 0);
+  const selection = selectedUserIds.reduce((sum, id) => sum + id.length + 1, 0);
+  return names + selection <= PICKER_BUDGET_CHARS ? selectedUserIds.join(',') : '';
+}
 export const USER_LIST_PAGE_SIZE = 100;
 /** Users named on review and approval cards; the rest are counted. */
 export const USERS_SHOWN = 20;
@@ -64,7 +90,12 @@ export function reasonText(reason: RecommendationReason, locale: Locale): string
     case 'education':
       return t(locale, 'reasonEducation');
     case 'frontline':
-      return t(locale, 'reasonFrontline', { frontline: reason.frontlineUsers, users: reason.kaizalaUsers });
+      // Not everyone is frontline: name the split, F3 for the frontline users and a full plan for the others.
+      return t(locale, reason.frontlineUsers < reason.kaizalaUsers ? 'reasonFrontlineSplit' : 'reasonFrontline', {
+        frontline: reason.frontlineUsers,
+        users: reason.kaizalaUsers,
+        others: reason.kaizalaUsers - reason.frontlineUsers,
+      });
     case 'businessFits':
       return t(locale, 'reasonBusinessFits', { users: reason.kaizalaUsers, existing: reason.existingSeats, cap: reason.cap });
     case 'overBusinessCap':
@@ -152,7 +183,8 @@ export function planUsersCard(input: {
   selectedUserIds: readonly string[];
   locale: Locale;
 }): PlanUsersCardData {
-  const selectable = input.users.length <= MAX_SELECTABLE_USERS;
+  const selectable = canPickFrom(input.users);
+  const detailed = input.users.length <= MAX_DETAILED_CHOICES;
   return {
     wizardId: input.wizardId,
     customerName: input.customerName,
@@ -160,8 +192,8 @@ export function planUsersCard(input: {
     userCount: input.users.length,
     selectedCount: input.selectedUserIds.length,
     selectable,
-    users: selectable ? input.users.map((user) => ({ id: user.id, name: user.displayName, detail: userDetail(user, input.locale) })) : [],
-    selectedUserIds: selectable ? input.selectedUserIds.join(',') : '',
+    users: selectable ? input.users.map((user) => ({ id: user.id, name: user.displayName, detail: detailed ? userDetail(user, input.locale) : '' })) : [],
+    selectedUserIds: selectable ? preselection(input.users, input.selectedUserIds) : '',
   };
 }
 
@@ -246,6 +278,19 @@ export function seatWarning(quantity: number, usersMoving: number, locale: Local
   return `${ratio}${tenant}`.trim();
 }
 
+/** Months of the term the price list's price is for (P1Y, billed monthly: what the run buys). */
+const TERM_MONTHS = 12;
+
+/**
+ * The partner's monthly price from the price list and what the whole term costs, so an approver sees the commitment
+ * and not only a month: "$306.00 per month · $3,672.00 for 25 seats over the one-year term"; '' without a price.
+ */
+export function costWithTermTotal(monthly: Money | undefined, seats: number, locale: Locale): string {
+  if (!monthly) return '';
+  const total = formatMoney({ amount: Math.round(monthly.amount * TERM_MONTHS * 100) / 100, currency: monthly.currency }, locale);
+  return `${perMonth(monthly, locale)} · ${t(locale, 'revCostTerm', { total, seats: formatCount(seats, locale) })}`;
+}
+
 /** A: what is bought, B: whose license moves, C: what is suspended — the same words on the review and approval cards. */
 export function requestSummary(parts: RequestParts, locale: Locale, tenantUsers?: number): RequestSummaryData {
   const purchases = (parts.lines ?? [{ title: parts.plan.title, quantity: parts.quantity }]).map((line) => ({ quantity: line.quantity, title: line.title }));
@@ -256,7 +301,7 @@ export function requestSummary(parts: RequestParts, locale: Locale, tenantUsers?
     endDate: formatLocalDate(parts.commitmentEndDate, locale),
     planTitle: parts.plan.title,
     purchases,
-    monthlyCost: perMonth(parts.monthlyCost, locale),
+    monthlyCost: costWithTermTotal(parts.monthlyCost, parts.quantity, locale),
     userCount: parts.userIds.length,
     users,
     moreUsers: Math.max(0, parts.userIds.length - users.length),

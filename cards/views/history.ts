@@ -77,7 +77,8 @@ export async function historyEvents(rows: readonly AuditEntry[], locale: Locale,
     events.push({ at: row.at, requestId: row.requestId, text: decisionText(row, actor, runs.get(row.requestId) ?? [], locale), technical: `${row.requestId} · ${row.action}` });
   }
   for (const [requestId, runRows] of runs) {
-    events.push(runEvent(requestId, runRows, requested.get(requestId), locale));
+    const cancelled = rows.find((row) => row.requestId === requestId && row.action === 'cancelled' && !runDetails(row));
+    events.push(runEvent(requestId, runRows, requested.get(requestId), cancelled, locale));
   }
   return events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
 }
@@ -88,7 +89,7 @@ function decisionText(row: AuditEntry, actor: string, runRows: readonly AuditEnt
   switch (row.action) {
     case 'requested': {
       const users = Number(details.users ?? 0);
-      return t(locale, users === 1 ? 'histRequestedOne' : 'histRequested', { actor, users, plan: String(details.plan ?? '') });
+      return t(locale, users === 1 ? 'histRequestedOne' : 'histRequestedOther', { actor, users, plan: String(details.plan ?? '') });
     }
     case 'approved':
       return t(locale, 'histApproved', { actor });
@@ -100,28 +101,40 @@ function decisionText(row: AuditEntry, actor: string, runRows: readonly AuditEnt
       return t(locale, 'histExpired');
     case 'cancelled': {
       const moved = Number(details.moved ?? 0);
-      const bought = runRows.some((entry) => entry.action === 'checkout' && runDetails(entry)?.outcome === 'ok');
       if (moved > 0) return t(locale, 'histCancelledAfter', { actor, moved, users: Number(details.users ?? moved) });
-      return t(locale, bought ? 'histCancelledBought' : 'histCancelledNothing', { actor });
+      const purchase = purchaseState(row, runRows);
+      return t(locale, purchase === 'bought' ? 'histCancelledBought' : purchase === 'maybe' ? 'histCancelledMaybe' : 'histCancelledNothing', { actor });
     }
     default:
       return t(locale, 'histOther', { actor, action: row.action });
   }
 }
 
-function runEvent(requestId: string, unordered: readonly AuditEntry[], request: AuditEntry | undefined, locale: Locale): HistoryEvent {
+/**
+ * Whether the run bought anything. The cancellation row carries the run's own answer (`purchase`: bought, maybe,
+ * none, orderCancelled); rows written before it did fall back to a checkout that returned an order.
+ */
+function purchaseState(cancellation: AuditEntry | undefined, runRows: readonly AuditEntry[]): string {
+  const recorded = cancellation?.details?.purchase;
+  if (typeof recorded === 'string') return recorded;
+  return runRows.some((row) => row.action === 'checkout' && runDetails(row)?.outcome === 'ok' && !/orders \[\]/.test(runDetails(row)?.summary ?? '')) ? 'bought' : 'none';
+}
+
+function runEvent(requestId: string, unordered: readonly AuditEntry[], request: AuditEntry | undefined, cancellation: AuditEntry | undefined, locale: Locale): HistoryEvent {
   const rows = oldestFirst(unordered);
   const ok = rows.filter((row) => runDetails(row)?.outcome === 'ok');
   const failed = rows.filter((row) => runDetails(row)?.outcome === 'error');
   const parts: string[] = [];
-  if (ok.some((row) => row.action === 'checkout')) {
+  const purchase = purchaseState(cancellation, rows);
+  if (purchase === 'orderCancelled') parts.push(t(locale, 'histRunOrderCancelled'));
+  else if (purchase === 'bought') {
     const seats = seatsInCart(ok.filter((row) => row.action === 'createCart').at(-1)) ?? Number(request?.details?.quantity ?? 0);
     parts.push(t(locale, 'histRunBought', { seats }));
   }
   const moved = new Set(ok.filter((row) => LICENSE_OPERATIONS.has(row.action)).map((row) => runDetails(row)?.userId ?? row.at)).size;
-  if (moved > 0) parts.push(t(locale, moved === 1 ? 'histRunMovedOne' : 'histRunMoved', { users: moved }));
+  if (moved > 0) parts.push(t(locale, moved === 1 ? 'histRunMovedOne' : 'histRunMovedOther', { users: moved }));
   if (ok.some((row) => row.action === 'suspendSubscription')) parts.push(t(locale, 'histRunSuspended'));
-  if (failed.length > 0) parts.push(t(locale, failed.length === 1 ? 'histRunFailedOne' : 'histRunFailed', { calls: failed.length }));
+  if (failed.length > 0) parts.push(t(locale, failed.length === 1 ? 'histRunFailedOne' : 'histRunFailedOther', { calls: failed.length }));
   if (parts.length === 0) parts.push(t(locale, 'histRunNothing'));
   const at = rows.at(-1)?.at ?? '';
   return { at, requestId, text: t(locale, 'histRun', { parts: parts.join(' · ') }), technical: runTechnical(requestId, rows) };

@@ -4,6 +4,7 @@
  * and its card says so; the customer is then free for a new request, whose cancelled order is cancelled from its
  * card (saying nothing was bought), shows in history, and frees the customer again.
  */
+import { formatDate } from '../../cards/format';
 import { APPROVAL_VERBS } from '../../bot/approvalHandlers';
 import { RUN_VERBS } from '../../bot/runHandlers';
 import type { MigrationRequest } from '../../services/domain/request';
@@ -71,7 +72,7 @@ describe('a partial migration, end to end', () => {
     const rows = (await journey.bot.store.list<{ commitmentEndDate: string; customerId: string }>('subscriptionsSeen')).map((item) => item.value);
     const date = rows.find((row) => row.customerId === customer.customer.id)?.commitmentEndDate.slice(0, 10);
     expect(date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-    expect(cardText(review)).toContain(`C. Keep Kaizala Pro for the 2 users who do not move, until ${date}`);
+    expect(cardText(review)).toContain(`C. Keep Kaizala Pro for the 2 users who do not move, until ${formatDate(date ?? '', 'en')}`);
     expect(cardText(review)).toContain('will NOT be suspended');
     expect(cardText(review)).not.toContain('C. Suspend');
     titled((await journey.press(ALEX, review, 'Request approval')).cards, 'Approval requested');

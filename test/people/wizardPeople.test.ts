@@ -164,7 +164,7 @@ describe('a partial migration is a first-class choice', () => {
 
   test('the review says Kaizala Pro stays for the users left behind, until when, and that nothing is suspended', async () => {
     const review = await requestFor17(alex);
-    expect(review).toContain('C. Keep Kaizala Pro for the 3 users who do not move, until 2026-06-30');
+    expect(review).toContain('C. Keep Kaizala Pro for the 3 users who do not move, until Jun 30, 2026');
     expect(review).toContain('will NOT be suspended');
     expect(review).not.toContain('C. Suspend the old subscription');
     await converse(alex, [[{ press: 'Request approval' }, ['Approval requested']]]);
@@ -172,7 +172,7 @@ describe('a partial migration is a first-class choice', () => {
     expect(request.usersLeftBehind).toBe(3);
     // The approver reads the same plain words.
     const approverCard = renderCard('approvalRequest', approvalRequestCard(request, [MEGAN.aadObjectId], 'de'), 'de');
-    expect(cardText(approverCard)).toContain('C. Kaizala Pro für die 3 Benutzer behalten, die nicht wechseln, bis 2026-06-30');
+    expect(cardText(approverCard)).toContain('C. Kaizala Pro für die 3 Benutzer behalten, die nicht wechseln, bis 30. Juni 2026');
     expect(cardText(approverCard)).toContain('wird NICHT ausgesetzt');
   });
 
@@ -186,8 +186,8 @@ describe('a partial migration is a first-class choice', () => {
       userIds: Array.from({ length: 19 }, (_, i) => `u${i}`),
       usersLeftBehind: 1,
     };
-    expect(requestSummary(parts, 'en').kaizalaStep).toBe('C. Keep Kaizala Pro for the 1 user who does not move, until 2026-06-30');
-    expect(requestSummary(parts, 'de').kaizalaStep).toBe('C. Kaizala Pro für den 1 Benutzer behalten, der nicht wechselt, bis 2026-06-30');
+    expect(requestSummary(parts, 'en').kaizalaStep).toBe('C. Keep Kaizala Pro for the 1 user who does not move, until Jun 30, 2026');
+    expect(requestSummary(parts, 'de').kaizalaStep).toBe('C. Kaizala Pro für den 1 Benutzer behalten, der nicht wechselt, bis 30. Juni 2026');
     expect(requestSummary({ ...parts, usersLeftBehind: undefined }, 'en').kaizalaStep).toBe('C. Suspend the old subscription once nobody uses it');
   });
 

@@ -1,7 +1,7 @@
 import { renderCard } from '../../cards/cards';
 import { cardSize, TEAMS_CARD_LIMITS, type AdaptiveCard } from '../../cards/render';
 import { createCardValidator } from '../../cards/schemaValidator';
-import { MAX_SELECTABLE_USERS, planChoiceCard, planUsersCard, USER_LIST_PAGE_SIZE, userListCards } from '../../dialogs/migrationWizardCards';
+import { MAX_DETAILED_CHOICES, planChoiceCard, planUsersCard, USER_LIST_PAGE_SIZE, userListCards } from '../../dialogs/migrationWizardCards';
 import { customerFacts, recommendPlans } from '../../services/catalog';
 import { makeUsers, subscriptionRow } from './support';
 
@@ -37,7 +37,7 @@ describe('the wizard’s largest cards', () => {
   });
 
   it.each(['en', 'de'] as const)('a users card with the most selectable users and a full list page fit (%s)', (locale) => {
-    const users = longUsers(MAX_SELECTABLE_USERS);
+    const users = longUsers(MAX_DETAILED_CHOICES);
     const picker = renderCard('planUsers', planUsersCard({ wizardId: 'w1', customerName: school.customerName, planTitle: 'Office 365 A1', users, selectedUserIds: users.map((u) => u.id), locale }), locale);
     expectFitsTeams(picker);
     // It fits as it is: the renderer did not have to shorten anyone's address to make it fit.
@@ -48,7 +48,7 @@ describe('the wizard’s largest cards', () => {
   });
 
   it('a customer with more users than a card can list gets no multi-select', () => {
-    const data = planUsersCard({ wizardId: 'w1', customerName: 'x', planTitle: 'y', users: longUsers(MAX_SELECTABLE_USERS + 1), selectedUserIds: [], locale: 'en' });
-    expect(data).toMatchObject({ selectable: false, users: [], userCount: MAX_SELECTABLE_USERS + 1 });
+    const data = planUsersCard({ wizardId: 'w1', customerName: 'x', planTitle: 'y', users: longUsers(400), selectedUserIds: [], locale: 'en' });
+    expect(data).toMatchObject({ selectable: false, users: [], userCount: 400 });
   });
 });
