@@ -66,6 +66,8 @@ export interface PlanChoiceCardData {
   /** `note`: why it is recommended, or what the plan family is for; `price`: '' when the price list has none. */
   plans: { planId: string; title: string; note: string; price: string; recommended: boolean }[];
   selectedPlanId: string;
+  /** False on the wizard's first step: there is nothing to go back to, so no Back button. */
+  canGoBack: boolean;
 }
 
 /** Wizard: which users move (all by default; a multi-select when the list is small enough for a card). */

@@ -86,10 +86,11 @@ export const CARD_SAMPLES: { [K in keyof CardDataMap]: CardDataMap[K] } = {
   planChoice: {
     wizardId: 'w5d2c8a41',
     customerName: 'Contoso Ltd',
-    subscriptionSummary: 'ends 2026-06-30 (40 days left)',
+    subscriptionSummary: 'ends Jun 30, 2026 (40 days left)',
     usersOnKaizala: 20,
     quantity: 20,
     pricesShown: true,
+    canGoBack: false,
     selectedPlanId: 'business-basic',
     plans: [
       { planId: 'business-basic', title: 'Microsoft 365 Business Basic', note: '20 users plus the 0 Business Basic seats the customer holds fit under the 300-seat Business cap.', price: '$102.00 per month', recommended: true },

@@ -266,6 +266,7 @@ export class MigrationWizard extends ComponentDialog {
       quantity,
       selectedPlanId: options.some((o) => o.plan.planId === state.planId) ? state.planId : undefined,
       priceOf: prices && ((plan) => prices.list.monthlyCost(estimatedLines(plan, quantity, facts.studentUsers), prices.market)),
+      canGoBack: state.trail.length > 0,
       locale: this.locale(step),
     });
     const eligible = options.map((o) => ({ planId: o.plan.planId, title: o.plan.title }));

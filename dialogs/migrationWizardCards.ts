@@ -152,6 +152,8 @@ export function planChoiceCard(input: {
   selectedPlanId?: string;
   /** Monthly cost of `quantity` seats per plan; undefined = no price list loaded. */
   priceOf?: (plan: PlanDefinition) => Money | undefined;
+  /** False when the plan is the wizard's first step (no subscription was chosen before it). */
+  canGoBack?: boolean;
   locale: Locale;
 }): PlanChoiceCardData {
   const { locale } = input;
@@ -163,6 +165,7 @@ export function planChoiceCard(input: {
     quantity: input.quantity,
     pricesShown: input.priceOf !== undefined,
     selectedPlanId: input.selectedPlanId ?? input.options[0]?.plan.planId ?? '',
+    canGoBack: input.canGoBack ?? true,
     plans: input.options.map((option) => ({
       planId: option.plan.planId,
       title: option.plan.title,
