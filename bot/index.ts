@@ -197,7 +197,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
             const result = await migrations.cancel(request);
             if (result.kind === 'done') {
               const { users } = result.view;
-              await approvals.releaseAfterCancelledRun(request.runId, request.actor, { moved: users.moved, users: users.total });
+              await approvals.releaseAfterCancelledRun(request.runId, request.actor, { moved: users.moved, users: users.total, purchase: result.view.purchase.state });
             }
             return result;
           },

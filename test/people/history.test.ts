@@ -152,6 +152,19 @@ describe('history events and their wording', () => {
     expect(events.map((event) => event.text).join('\n')).not.toMatch(GUID);
   });
 
+  it('a cancellation says what the run bought by its own account: an order Partner Center cancelled bought nothing', async () => {
+    const alex = { aadObjectId: ALEX.aadObjectId, name: ALEX.name };
+    const run = (action: string, at: string, summary: string): AuditEntry => ({ ...row(action, at), details: { outcome: 'ok', summary, fence: 1, owner: 'w' } });
+    const ordered = [run('createCart', '2026-05-21T11:00:00Z', 'cart c ready: 2 × X (P1Y, monthly)'), run('checkout', '2026-05-21T11:01:00Z', 'cart c: orders [o-1] errors []')];
+    const texts = async (purchase?: string) =>
+      (await historyEvents([...ordered, row('cancelled', '2026-05-21T12:00:00Z', alex, { moved: 0, users: 2, ...(purchase ? { purchase } : {}) })], 'en')).map((event) => event.text);
+    expect(await texts('orderCancelled')).toEqual(['Alex Wilber cancelled the migration — nothing was bought', 'Run: Partner Center cancelled the order, nothing was bought']);
+    expect(await texts('bought')).toEqual(['Alex Wilber cancelled the migration — the seats bought stay, no user was moved', 'Run: bought 2 seats']);
+    expect((await texts('maybe'))[0]).toContain('may have gone through');
+    // Rows written before the run said: a checkout that returned an order counts as bought.
+    expect((await texts())[0]).toBe('Alex Wilber cancelled the migration — the seats bought stay, no user was moved');
+  });
+
   it('says plainly when a rejection came without a reason', async () => {
     const events = await historyEvents([row('rejected', '2026-05-21T10:00:00Z', { aadObjectId: MEGAN.aadObjectId, name: MEGAN.name }, { reason: '' })], 'en');
     expect(events[0].text).toBe('Megan Bowen rejected without giving a reason');
