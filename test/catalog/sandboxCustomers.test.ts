@@ -1,6 +1,6 @@
 import axios from 'axios';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
-import { lazySandboxTokens } from '../support/sandboxAuth';
+import { lazySandboxTokens, sandboxTenantAccess } from '../support/sandboxAuth';
 import { customerFacts, GraphTenantDirectory, planLines, recommendPlans } from '../../services/catalog';
 import { GraphClient } from '../../services/graph';
 import { ApiHttp } from '../../services/http';
@@ -22,7 +22,7 @@ describe('suite variants for the sandbox demo customers, over real HTTP', () => 
     const tokens = lazySandboxTokens(sandbox);
     const http = new ApiHttp({ axios: axios.create() });
     const partnerCenter = new PartnerCenterClient({ http, baseUrl: sandbox.partnerCenterBaseUrl, getToken: tokens.partnerCenter, getUserToken: tokens.partnerCenterUser });
-    directory = new GraphTenantDirectory(new GraphClient({ http, baseUrl: sandbox.graphBaseUrl, getToken: tokens.graph }), partnerCenter, 'US');
+    directory = new GraphTenantDirectory(new GraphClient({ http, baseUrl: sandbox.graphBaseUrl, getToken: tokens.graph, access: sandboxTenantAccess(tokens) }), partnerCenter, 'US');
     for (const customer of await partnerCenter.listAllCustomers()) ids.set(customer.companyProfile.companyName ?? '', customer.id);
   });
   afterAll(() => sandbox.close());

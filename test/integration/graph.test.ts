@@ -1,5 +1,5 @@
 import { isAuthFailure, type ApiError } from '../../services/http';
-import type { BatchRequest } from '../../services/graph';
+import { GraphClient, type BatchRequest } from '../../services/graph';
 import {
   BUSINESS_BASIC_SKU,
   KAIZALA_SKU,
@@ -102,8 +102,10 @@ describe('Graph client ↔ sandbox', () => {
 
   it('treats the missing Graph consent of Humongous Insurance as an authorization failure: Entra refuses the app-only token, no Graph call goes out', async () => {
     const tenant = await harness.admin.customerNamed('Humongous Insurance');
+    // App-only alone, as a client without the GDAP strategy is (harness.graph would go on to the delegated token).
+    const appOnly = new GraphClient({ http: harness.http, baseUrl: harness.sandbox.graphBaseUrl, getToken: harness.tokens.graph });
     const mark = await harness.admin.requestMark();
-    const error = await rejectionOf(harness.graph.listSubscribedSkus(tenant));
+    const error = await rejectionOf(appOnly.listSubscribedSkus(tenant));
     expect(error).toMatchObject({ name: 'TokenAcquisitionError', source: 'graph', tenantId: tenant, code: 'unauthorized_client AADSTS700016', retryable: false });
     expect(isAuthFailure(error)).toBe(true);
     const sent = await harness.admin.requestsSince(mark);

@@ -246,6 +246,8 @@ describe('client mechanics over real HTTP against the sandbox', () => {
     const graph = new GraphClient({ http, baseUrl: harness.sandbox.graphBaseUrl, getToken: graphToken });
 
     const tenants = [await harness.admin.customerNamed('Coho Winery'), await harness.admin.customerNamed('Lucerne Publishing')];
+    // This is about app-only tokens, which the sandbox (like Microsoft under GDAP) issues only where the customer consented.
+    for (const tenant of tenants) await harness.admin.call('PATCH', `/customers/${tenant}`, { access: { graphConsent: true } });
     const mark = await harness.admin.requestMark();
     await Promise.all([
       ...tenants.flatMap((tenant) => [partnerCenter.getCustomer(tenant), partnerCenter.listSubscriptions(tenant), partnerCenter.getQualifications(tenant)]),

@@ -4,7 +4,7 @@ import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../sa
 import type { FaultRule, Knobs } from '../../sandbox/knobs';
 import type { RequestLogEntry as SandboxRequestLogEntry } from '../../sandbox/requestLog';
 import type { TokenSources } from '../../services/auth';
-import { GraphClient, type GraphClientOptions } from '../../services/graph';
+import { GraphClient, type GraphClientOptions, type TenantAccess } from '../../services/graph';
 import {
   AdaptiveConcurrencyLimiter,
   ApiHttp,
@@ -12,7 +12,7 @@ import {
   type RequestLogEntry as ClientLogEntry,
 } from '../../services/http';
 import { PartnerCenterClient, type PartnerCenterClientOptions } from '../../services/partnerCenter';
-import { lazySandboxTokens } from '../support/sandboxAuth';
+import { lazySandboxTokens, sandboxTenantAccess } from '../support/sandboxAuth';
 
 /**
  * Raw wire bodies read by shape in tests. The one escape hatch from strict typing, kept here so the tests assert
@@ -47,6 +47,8 @@ export interface Clients {
   http: ApiHttp;
   limiter: AdaptiveConcurrencyLimiter;
   tokens: TokenSources;
+  /** How `graph` (and `RawApi.graph`) reach each customer tenant: app-only where consented, else delegated (GDAP). */
+  access: TenantAccess;
   /** The axios instance under ApiHttp, for tests that must tamper with what goes out. */
   axios: AxiosInstance;
   /** ApiHttp's own request log (attempts, retries, waits). */
@@ -85,8 +87,9 @@ export function buildClients(sandbox: RunningSandbox, overrides: ClientOverrides
     getUserToken: tokens.partnerCenterUser,
     ...overrides.partnerCenter,
   });
-  const graph = new GraphClient({ http, baseUrl: sandbox.graphBaseUrl, getToken: tokens.graph, ...overrides.graph });
-  return { partnerCenter, graph, http, limiter, tokens, axios: instance, clientLog, wire };
+  const access = sandboxTenantAccess(tokens);
+  const graph = new GraphClient({ http, baseUrl: sandbox.graphBaseUrl, getToken: tokens.graph, access, ...overrides.graph });
+  return { partnerCenter, graph, http, limiter, tokens, access, axios: instance, clientLog, wire };
 }
 
 export interface CustomerSummary {
@@ -173,11 +176,15 @@ export class SandboxAdmin {
   }
 }
 
-/** Direct calls for the tests that must see raw status, headers and error bodies. */
+/**
+ * Direct calls for the tests that must see raw status, headers and error bodies. Graph calls carry the token the
+ * bot's strategy picks for the tenant (app-only where consented, else delegated), taken before the call.
+ */
 export class RawApi {
   constructor(
     private readonly sandbox: RunningSandbox,
     private readonly tokens: TokenSources,
+    private readonly access: TenantAccess,
   ) {}
 
   async partnerCenter(method: string, path: string, options: { user?: boolean; body?: unknown } = {}): Promise<RawReply> {
@@ -190,7 +197,8 @@ export class RawApi {
   }
 
   async graph(method: string, tenantId: string, path: string, body?: unknown): Promise<RawReply> {
-    return this.send(method, `${this.sandbox.graphBaseUrl}${path}`, await this.tokens.graph(tenantId), body, {
+    const token = await this.access.run(tenantId, method === 'GET' ? 'read' : 'licenseWrite', (getToken) => getToken());
+    return this.send(method, `${this.sandbox.graphBaseUrl}${path}`, token, body, {
       'client-request-id': randomUUID(),
     });
   }
@@ -224,7 +232,7 @@ export async function startHarness(options: SandboxOptions = {}, overrides: Clie
   const clients = buildClients(sandbox, overrides);
   // Signed in before the first call, as a running bot is: App+User calls do not wait on the device code.
   await clients.tokens.partnerCenterUser();
-  return { ...clients, sandbox, admin: new SandboxAdmin(sandbox), raw: new RawApi(sandbox, clients.tokens) };
+  return { ...clients, sandbox, admin: new SandboxAdmin(sandbox), raw: new RawApi(sandbox, clients.tokens, clients.access) };
 }
 
 /** Runs `attempt` until it returns a value, or fails after `timeoutMs` (for lags the sandbox imposes on purpose). */

@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from '../../services/logging';
 import { PartnerCenterClient } from '../../services/partnerCenter';
 import { ExpiryScanner, type ExpiryScannerDeps, type ScanGraph, type ScanPartnerCenter } from '../../services/scan';
 import { IN_MEMORY, openSqliteStore, type Store } from '../../services/store';
-import { sandboxAuth } from '../support/sandboxAuth';
+import { sandboxAuth, sandboxTenantAccess } from '../support/sandboxAuth';
 
 /** Wire bodies of the sandbox's admin API, read by shape (the one escape hatch from strict typing in these tests). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -87,7 +87,11 @@ export async function setUpSandboxScan(options: SetupOptions = {}): Promise<Sand
     new PartnerCenterClient({ http, baseUrl: sandbox.partnerCenterBaseUrl, getToken: tokens.partnerCenter, getUserToken: tokens.partnerCenterUser }),
     calls,
   );
-  const graph = counting<ScanGraph>(new GraphClient({ http, baseUrl: sandbox.graphBaseUrl, getToken: tokens.graph }), calls);
+  // Customer tenants as the bot reaches them: app-only where consented, else the partner admin's delegated GDAP token.
+  const graph = counting<ScanGraph>(
+    new GraphClient({ http, baseUrl: sandbox.graphBaseUrl, getToken: tokens.graph, access: sandboxTenantAccess(tokens) }),
+    calls,
+  );
   return {
     sandbox,
     store,

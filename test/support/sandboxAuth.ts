@@ -9,8 +9,10 @@ import {
   signInSandboxPartnerAdmin,
   type PartnerAuth,
   type TokenCacheOptions,
+  type TokenSources,
   type TokenSourcesDependencies,
 } from '../../services/auth';
+import { InMemoryAccessMemory, TenantAccess } from '../../services/graph';
 import { IN_MEMORY, openSqliteStore, type Store } from '../../services/store';
 
 export interface SandboxAuthOptions {
@@ -76,4 +78,13 @@ export function lazySandboxTokens(
     partnerCenterUser: async () => (await connected()).tokens.partnerCenterUser(),
     graphDelegated: async (tenantId) => (await connected()).tokens.graphDelegated(tenantId),
   };
+}
+
+/**
+ * The bot's way into customer tenants, wired as bot/index.ts wires it: app-only where the customer consented, else
+ * the partner admin's delegated GDAP token (the sandbox, like Microsoft, gives most customers no app-only consent).
+ * Remembered in memory, per test client.
+ */
+export function sandboxTenantAccess(tokens: Pick<TokenSources, 'graph' | 'graphDelegated'>): TenantAccess {
+  return new TenantAccess({ appOnly: tokens.graph, delegated: tokens.graphDelegated, memory: new InMemoryAccessMemory() });
 }

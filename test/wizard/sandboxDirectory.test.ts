@@ -1,7 +1,7 @@
 import axios from 'axios';
 import * as path from 'node:path';
 import { startSandbox, type RunningSandbox } from '../../sandbox/server';
-import { lazySandboxTokens } from '../support/sandboxAuth';
+import { lazySandboxTokens, sandboxTenantAccess } from '../support/sandboxAuth';
 import { BUSINESS_SEAT_CAP, customerFacts, estimatedLines, GraphTenantDirectory, PriceList, recommendPlans } from '../../services/catalog';
 import { GraphClient } from '../../services/graph';
 import { ApiHttp } from '../../services/http';
@@ -20,7 +20,7 @@ describe('GraphTenantDirectory against the sandbox', () => {
     const tokens = lazySandboxTokens(sandbox);
     const http = new ApiHttp({ axios: axios.create() });
     const partnerCenter = new PartnerCenterClient({ http, baseUrl: sandbox.partnerCenterBaseUrl, getToken: tokens.partnerCenter, getUserToken: tokens.partnerCenterUser });
-    directory = new GraphTenantDirectory(new GraphClient({ http, baseUrl: sandbox.graphBaseUrl, getToken: tokens.graph }));
+    directory = new GraphTenantDirectory(new GraphClient({ http, baseUrl: sandbox.graphBaseUrl, getToken: tokens.graph, access: sandboxTenantAccess(tokens) }));
     for (const customer of await partnerCenter.listAllCustomers()) tenants.set(customer.companyProfile.companyName ?? '', customer.id);
   });
   afterAll(async () => {
