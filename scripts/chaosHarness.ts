@@ -131,8 +131,10 @@ async function pickCustomers(admin: SandboxAdmin, count: number, maxUsers: numbe
   for (const { id } of customers) {
     const state = await admin.call<SandboxState>('GET', `/state/customers/${id}`);
     const access = state.customer.access;
-    // The worker's Graph client is app-only: only customers that consented to it.
-    if (!manageable(access) || !access.graphConsent || state.customer.profile === 'education') continue;
+    // The worker reaches Graph as the bot does, app-only where consented, else delegated through GDAP: any customer
+    // whose tenant the partner's app may enter by either token (most demo customers, like Microsoft's, have no app-only consent).
+    const graphReachable = access.graphConsent || access.delegatedConsent !== false;
+    if (!manageable(access) || !graphReachable || state.customer.profile === 'education') continue;
     const kaizala = state.subscriptions.filter((subscription) => subscription.sandbox.skuId === KAIZALA_SKU);
     if (kaizala.length !== 1 || kaizala[0].status !== 'active') continue;
     const holders = state.users.filter((user) => user.licenses.some((license) => license.skuId === KAIZALA_SKU));

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import axios from 'axios';
 import { createPartnerAuth, localEncryptionKey, signInSandboxPartnerAdmin } from '../services/auth';
 import { SANDBOX_AUTHORITY_HOST, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, SANDBOX_PARTNER_TENANT_ID } from '../sandbox/identity';
-import { GraphClient } from '../services/graph';
+import { GraphClient, StoreAccessMemory, TenantAccess } from '../services/graph';
 import { ApiHttp } from '../services/http';
 import { createLogger } from '../services/logging';
 import { MigrationRunner, type RunNotifier } from '../services/migration';
@@ -91,7 +91,10 @@ async function main(): Promise<void> {
       : mutant === 'buyTwice'
         ? new BuyTwicePartnerCenterClient(partnerCenterOptions)
         : new PartnerCenterClient(partnerCenterOptions);
-  const graphOptions = { http, baseUrl: options.graphUrl, getToken: tokens.graph, batchPartBackoffMs: 100 };
+  // Customer tenants as bot/index.ts reaches them: app-only where the customer consented, else the partner admin's
+  // delegated GDAP token (remembered in the store, so a restarted worker goes straight to what worked).
+  const access = new TenantAccess({ appOnly: tokens.graph, delegated: tokens.graphDelegated, memory: new StoreAccessMemory(store) });
+  const graphOptions = { http, baseUrl: options.graphUrl, getToken: tokens.graph, access, batchPartBackoffMs: 100 };
   const graph = mutant === 'skipMove' ? new SkipMoveGraphClient(graphOptions, join(options.dataDir, 'mutant-skipMove.jsonl')) : new GraphClient(graphOptions);
   if (mutant) logger.warn('chaos worker runs a mutant', { mutant });
   const notifier: RunNotifier = {

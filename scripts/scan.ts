@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import { connectBackend } from '../bot/backend';
 import { ConfigError, environmentWithDotEnv, loadConfig, type PartnerCenterConfig } from '../bot/config';
+import { StoreAccessMemory, TenantAccess } from '../services/graph';
 import { createLogger, type Logger } from '../services/logging';
 import {
   ExpiringReport,
@@ -184,9 +185,13 @@ export async function openScanCli(settings: ScanCliSettings): Promise<OpenScanCl
   // A free port for an embedded sandbox, so the CLI never collides with a running bot's sandbox.
   const store = await openStore(settings.store);
   const backend = await connectBackend({ ...settings.partnerCenter, sandboxPort: 0 }, settings.dataDir, logger, store);
+  // Customer tenants as the bot reaches them (bot/index.ts): app-only where consented, else delegated through GDAP.
+  const graph = backend.graph.withTenantAccess(
+    new TenantAccess({ appOnly: backend.tokens.graph, delegated: backend.tokens.graphDelegated, memory: new StoreAccessMemory(store) }),
+  );
   const scanner = new ExpiryScanner({
     partnerCenter: backend.partnerCenter,
-    graph: backend.graph,
+    graph,
     store,
     limiter: backend.limiter,
     logger,
