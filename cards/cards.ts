@@ -301,6 +301,8 @@ export interface AlertDigestRow {
 /** Several due alerts for one person in one run, most urgent first. */
 export interface AlertDigestCardData {
   title: string;
+  /** "Most urgent first.", and when the alerts are split over several messages, how many follow. */
+  intro: string;
   urgencyColor: AlertUrgencyColor;
   rows: AlertDigestRow[];
 }

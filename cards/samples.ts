@@ -228,7 +228,8 @@ export const CARD_SAMPLES: { [K in keyof CardDataMap]: CardDataMap[K] } = {
   },
   // As many rows as one digest card carries (MAX_DIGEST_ROWS), so the size check covers the largest digest.
   alertDigest: {
-    title: '25 Kaizala Pro subscriptions need attention',
+    title: '1–25 of 73 Kaizala Pro subscriptions that need attention',
+    intro: 'Most urgent first. 2 more messages follow.',
     urgencyColor: 'attention',
     rows: Array.from({ length: 25 }, (_, index) => ({
       customerId: `4f7c2a9e-8b1d-4e6f-a3c5-${String(index).padStart(12, '0')}`,

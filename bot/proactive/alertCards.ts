@@ -1,8 +1,8 @@
 import { renderCard, type AlertUrgencyColor } from '../../cards/cards';
 import { t, type Locale } from '../../cards/i18n';
-import { formatDate, URGENCY_STYLE, urgencyOf } from '../../cards/format';
+import { formatCount, formatDate, plural, URGENCY_STYLE, urgencyOf } from '../../cards/format';
 import type { AdaptiveCard } from '../../cards/render';
-import type { ExpiryAlert } from '../../services/alerts/notifier';
+import type { DigestPart, ExpiryAlert } from '../../services/alerts/notifier';
 import type { ExpiringSubscription } from '../../services/domain/expiring';
 
 /** Extra state of an alert card after its reader acted on it. */
@@ -37,7 +37,7 @@ export function expiryAlertCard(alert: ExpiryAlert, viewerAadObjectId: string, l
 }
 
 /** Several alerts on one card, in the order given (most urgent first). */
-export function alertDigestCard(alerts: readonly ExpiryAlert[], viewerAadObjectId: string, locale: Locale): AdaptiveCard {
+export function alertDigestCard(alerts: readonly ExpiryAlert[], viewerAadObjectId: string, locale: Locale, part?: DigestPart): AdaptiveCard {
   const rows = alerts.map((alert) => {
     const subscription = alert.subscription;
     return {
@@ -55,7 +55,11 @@ export function alertDigestCard(alerts: readonly ExpiryAlert[], viewerAadObjectI
   });
   const mostUrgent = alerts.map((a) => urgencyColor(a.subscription));
   const color: AlertUrgencyColor = mostUrgent.includes('attention') ? 'attention' : 'default';
-  return renderCard('alertDigest', { title: t(locale, 'digestTitle', { count: alerts.length }), urgencyColor: color, rows }, locale);
+  const title = part
+    ? t(locale, 'digestTitlePart', { from: formatCount(part.from, locale), to: formatCount(part.to, locale), total: formatCount(part.total, locale) })
+    : t(locale, 'digestTitle', { count: alerts.length });
+  const more = part && part.messagesLeft > 0 ? ` ${plural(locale, 'digestMoreMessages', part.messagesLeft)}` : '';
+  return renderCard('alertDigest', { title, intro: `${t(locale, 'digestIntro')}${more}`, urgencyColor: color, rows }, locale);
 }
 
 /** Red when urgent, else default text (the days-left line is bold): the urgency rule of cards/format.ts. */

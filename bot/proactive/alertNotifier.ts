@@ -1,5 +1,5 @@
 import { scheduledScanReportText } from '../../dialogs/expiringCommands';
-import type { AlertNotifier, DeliveredMessage, DeliveryOutcome, ExpiryAlert, ScanProblemReport, ScanReportNotifier } from '../../services/alerts/notifier';
+import type { AlertNotifier, DeliveredMessage, DeliveryOutcome, DigestPart, ExpiryAlert, ScanProblemReport, ScanReportNotifier } from '../../services/alerts/notifier';
 import type { Person } from '../../services/domain/people';
 import type { Logger } from '../../services/logging';
 import { alertDigestCard, expiryAlertCard } from './alertCards';
@@ -27,8 +27,10 @@ export class TeamsAlertNotifier implements AlertNotifier, ScanReportNotifier {
     return outcome;
   }
 
-  async sendDigest(recipient: Person, alerts: readonly ExpiryAlert[]): Promise<DeliveryOutcome> {
-    const outcome = await this.outcomeOf(recipient, () => this.messenger.sendToPerson(recipient.aadObjectId, (locale) => alertDigestCard(alerts, recipient.aadObjectId, locale)));
+  async sendDigest(recipient: Person, alerts: readonly ExpiryAlert[], part?: DigestPart): Promise<DeliveryOutcome> {
+    const outcome = await this.outcomeOf(recipient, () =>
+      this.messenger.sendToPerson(recipient.aadObjectId, (locale) => alertDigestCard(alerts, recipient.aadObjectId, locale, part)),
+    );
     if (outcome.status === 'sent') telemetry.alertSent(alerts.length);
     return outcome;
   }

@@ -124,13 +124,17 @@ export class ExpiryAlerter {
     }
     // The card kind is chosen from everything due, so the person sees one digest, not a digest then singles.
     const digest = due.length > DIGEST_AFTER;
-    for (const batch of chunks(due, digest ? MAX_DIGEST_ROWS : 1)) {
+    const batches = chunks(due, digest ? MAX_DIGEST_ROWS : 1);
+    for (const [index, batch] of batches.entries()) {
       const claimed = await this.claimAll(batch, summary);
       if (claimed.length === 0) continue;
+      // Split digests say which slice they carry and how many messages follow ("1–25 of 73 — 2 more messages follow").
+      const from = index * MAX_DIGEST_ROWS + 1;
+      const part = batches.length > 1 ? { from, to: from + batch.length - 1, total: due.length, messagesLeft: batches.length - 1 - index } : undefined;
       const outcome = await this.whileRenewing(claimed, () =>
         this.deliver(() =>
           digest
-            ? this.deps.notifier.sendDigest(recipient, claimed.map((c) => c.due.alert))
+            ? this.deps.notifier.sendDigest(recipient, claimed.map((c) => c.due.alert), part)
             : this.deps.notifier.sendAlert(recipient, claimed[0].due.alert),
         ),
       );

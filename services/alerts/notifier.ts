@@ -26,12 +26,21 @@ export type DeliveryOutcome =
  * How the alerts reach people; bot/ implements it with cards and the proactive messenger, tests with a fake.
  * Implementations never throw for a delivery problem: they answer an outcome, so one person's failure is theirs.
  */
+/** Which slice of a person's due alerts a digest carries, when they do not fit one message: "1–25 of 73". */
+export interface DigestPart {
+  from: number;
+  to: number;
+  total: number;
+  /** Digest messages still to come after this one. */
+  messagesLeft: number;
+}
+
 export interface AlertNotifier {
   /** True when the person has a conversation with the bot that alerts can be sent to. */
   isReachable(aadObjectId: string): Promise<boolean>;
   sendAlert(recipient: Person, alert: ExpiryAlert): Promise<DeliveryOutcome>;
-  /** Several alerts on one card, most urgent first. */
-  sendDigest(recipient: Person, alerts: readonly ExpiryAlert[]): Promise<DeliveryOutcome>;
+  /** Several alerts on one card, most urgent first; `part` when they are split over several messages. */
+  sendDigest(recipient: Person, alerts: readonly ExpiryAlert[], part?: DigestPart): Promise<DeliveryOutcome>;
   /** Rewrites an alert sent earlier (e.g. its customer was just taken by someone). */
   updateAlert(message: DeliveredMessage, recipient: Person, alert: ExpiryAlert): Promise<DeliveryOutcome>;
 }

@@ -126,6 +126,11 @@ describe('the alert run', () => {
       ['digest', MAX_DIGEST_ROWS],
       ['digest', 3],
     ]);
+    // Each part says which slice of the total it carries and how many messages follow.
+    expect(notifier.delivered.map((d) => d.part)).toEqual([
+      { from: 1, to: MAX_DIGEST_ROWS, total: MAX_DIGEST_ROWS + 3, messagesLeft: 1 },
+      { from: MAX_DIGEST_ROWS + 1, to: MAX_DIGEST_ROWS + 3, total: MAX_DIGEST_ROWS + 3, messagesLeft: 0 },
+    ]);
   });
 
   it('one person failing or unreachable does not stop the others, and the failed alert is tried again next run', async () => {

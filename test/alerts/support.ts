@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { AlertNotifier, DeliveredMessage, DeliveryOutcome, ExpiryAlert, ScanProblemReport, ScanReportNotifier } from '../../services/alerts/notifier';
+import type { AlertNotifier, DeliveredMessage, DeliveryOutcome, DigestPart, ExpiryAlert, ScanProblemReport, ScanReportNotifier } from '../../services/alerts/notifier';
 import { subscriptionKey, type ExpiringSubscription } from '../../services/domain/expiring';
 import type { Person } from '../../services/domain/people';
 import type { Store } from '../../services/store/store';
@@ -58,6 +58,8 @@ export interface NotifiedAlert {
   subscriptionIds: string[];
   accountManager?: string;
   daysLeft: number[];
+  /** The slice a split digest carries. */
+  part?: DigestPart;
 }
 
 /** An AlertNotifier that records what it was asked to deliver; people can be made unreachable or failing. */
@@ -76,8 +78,8 @@ export class FakeNotifier implements AlertNotifier, ScanReportNotifier {
     return this.record(recipient, 'alert', [alert]);
   }
 
-  async sendDigest(recipient: Person, alerts: readonly ExpiryAlert[]): Promise<DeliveryOutcome> {
-    return this.record(recipient, 'digest', alerts);
+  async sendDigest(recipient: Person, alerts: readonly ExpiryAlert[], part?: DigestPart): Promise<DeliveryOutcome> {
+    return this.record(recipient, 'digest', alerts, part);
   }
 
   async updateAlert(message: DeliveredMessage, recipient: Person, alert: ExpiryAlert): Promise<DeliveryOutcome> {
@@ -96,7 +98,7 @@ export class FakeNotifier implements AlertNotifier, ScanReportNotifier {
     return this.delivered.filter((d) => d.kind !== 'update').flatMap((d) => d.subscriptionIds.map((s) => `${d.to}→${s}`));
   }
 
-  private async record(recipient: Person, kind: NotifiedAlert['kind'], alerts: readonly ExpiryAlert[]): Promise<DeliveryOutcome> {
+  private async record(recipient: Person, kind: NotifiedAlert['kind'], alerts: readonly ExpiryAlert[], part?: DigestPart): Promise<DeliveryOutcome> {
     if (this.failing.has(recipient.aadObjectId)) return { status: 'failed', reason: 'Teams said no' };
     this.delivered.push({
       to: recipient.aadObjectId,
@@ -104,6 +106,7 @@ export class FakeNotifier implements AlertNotifier, ScanReportNotifier {
       subscriptionIds: alerts.map((a) => a.subscription.subscriptionId),
       accountManager: alerts[0]?.accountManager?.aadObjectId,
       daysLeft: alerts.map((a) => a.subscription.daysLeft),
+      ...(part ? { part } : {}),
     });
     return { status: 'sent', message: { conversationKey: recipient.aadObjectId, activityId: `activity-${this.nextId++}` } };
   }
