@@ -125,7 +125,7 @@ export function runProgressCardData(view: RunProgressView, locale: Locale): RunP
     endsText: t(locale, view.deadlineAtRisk ? 'runEndsSoon' : 'runEndsOn', { date: day(view.commitmentEndDate) }),
     purchaseText: boughtText(view, locale),
     progressBar: progressBar(users.moved, users.total),
-    progressColor: view.status === 'completed' ? 'Good' : parked ? 'Attention' : 'Accent',
+    progressColor: parked ? 'Attention' : 'Accent',
     steps: stepLines(view, locale),
     parkedText: parked ? t(locale, PARK_TEXT[parked.code], { detail: parked.detail }) : '',
     problems: view.problems.map((problem) => ({

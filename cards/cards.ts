@@ -366,7 +366,7 @@ export interface ConnectChallengeCardData {
 /** `status`, and the admins' ageing and failure cards: state, who, MFA, token age, last failure; Reconnect for admins. */
 export interface ConnectStatusCardData {
   title: string;
-  color: 'good' | 'warning' | 'attention' | 'default';
+  color: 'accent' | 'attention' | 'default';
   /** '' on the status card. */
   intro: string;
   facts: { title: string; value: string }[];

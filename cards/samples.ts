@@ -295,7 +295,7 @@ export const CARD_SAMPLES: { [K in keyof CardDataMap]: CardDataMap[K] } = {
   },
   connectStatus: {
     title: 'Partner Center sign-in: 80 days without use',
-    color: 'warning',
+    color: 'default',
     intro: 'The stored Partner Center sign-in has not been used for 80 days. At 90 days Microsoft refuses it and App+User calls fail.',
     facts: [
       { title: 'State', value: 'Connected' },

@@ -27,8 +27,8 @@ const HISTORY_ENTRIES_MIN = 5;
 export function approvalCommandsModule(deps: ApprovalCommandsDeps): CommandModule {
   return {
     commands: [
-      { id: 'history', usage: 'history <customer>', pattern: /^(?:history|verlauf)(?: (.+))?$/i, help: 'cmdHistory' },
-      { id: 'withdraw', usage: 'withdraw <request id>', pattern: /^(?:withdraw|zurückziehen)(?: (.+))?$/i, help: 'cmdWithdraw' },
+      { id: 'history', usage: 'history <customer>', usageDe: 'verlauf <Kunde>', pattern: /^(?:history|verlauf)(?: (.+))?$/i, help: 'cmdHistory' },
+      { id: 'withdraw', usage: 'withdraw <request id>', usageDe: 'zurückziehen <Anfrage-ID>', pattern: /^(?:withdraw|zurückziehen)(?: (.+))?$/i, help: 'cmdWithdraw' },
     ],
     async handle(commandId, args, step) {
       return commandId === 'history' ? showHistory(deps, args[0] ?? '', step) : withdrawRequest(deps, args[0] ?? '', step);

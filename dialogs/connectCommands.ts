@@ -33,6 +33,7 @@ export interface SignInDeps {
 export const CONNECT_COMMAND: CommandSpec = {
   id: 'connect',
   usage: 'connect partner center',
+  usageDe: 'partner center verbinden',
   pattern: /^(?:connect partner cent(?:er|re)|partner center verbinden|partner-center verbinden)$/i,
   help: 'cmdConnect',
 };
@@ -40,6 +41,7 @@ export const CONNECT_COMMAND: CommandSpec = {
 export const STATUS_COMMAND: CommandSpec = {
   id: 'status',
   usage: 'status',
+  usageDe: 'zustand',
   pattern: /^(?:status|zustand)$/i,
   help: 'cmdStatus',
 };
@@ -127,7 +129,8 @@ export function statusCardData(
   ];
   return {
     title: options.title ?? t(locale, 'connStatusTitle'),
-    color: status.state === 'connected' ? (status.mfa && (days ?? 0) < 60 ? 'good' : 'warning') : 'attention',
+    // Readable on white (cards/format.ts): fine is accent, needs attention soon is default, broken is attention.
+    color: status.state === 'connected' ? (status.mfa && (days ?? 0) < 60 ? 'accent' : 'default') : 'attention',
     intro: options.intro ?? '',
     facts,
     advice: t(locale, adviceOf(status, days)),
