@@ -170,7 +170,12 @@ export function planChoiceCard(input: {
       planId: option.plan.planId,
       title: option.plan.title,
       recommended: option.recommended,
-      note: [option.reason ? reasonText(option.reason, locale) : t(locale, FAMILY_NOTES[option.plan.family]), variantText(option.plan.variantReason, locale)]
+      note: [
+        // An education customer still in review gets Business or E1 now: say why no A plan is offered yet.
+        option.recommended && input.subscription.educationInReview ? t(locale, 'reasonEducationInReview') : '',
+        option.reason ? reasonText(option.reason, locale) : t(locale, FAMILY_NOTES[option.plan.family]),
+        variantText(option.plan.variantReason, locale),
+      ]
         .filter((text) => text !== '')
         .join(' '),
       price: perMonth(input.priceOf?.(option.plan), locale),

@@ -27,6 +27,8 @@ export interface ExpiringSubscription {
   tenantId: string;
   /** Education-qualified (`Approved`) customers may move to A plans. */
   education: boolean;
+  /** The education qualification is `InReview`: A plans appear once Microsoft approves it (the wizard says so). */
+  educationInReview?: true;
   subscriptionId: string;
   offerName: string;
   /** The Entra SKU id of this Kaizala Pro subscription (from provisioning status / subscribed SKUs). */

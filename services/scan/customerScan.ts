@@ -132,6 +132,7 @@ export class CustomerScanner {
       const row: ExpiringSubscription = {
         ...this.subscriptionFields(customer, subscription, input),
         education: education.value,
+        ...(education.inReview ? { educationInReview: true as const } : {}),
         skuId: sku?.skuId ?? '',
         usersOnKaizala: held?.count ?? 0,
         consumedUnits: sku?.consumedUnits ?? 0,
@@ -257,10 +258,12 @@ export class CustomerScanner {
     customer: Customer,
     previousRows: readonly ExpiringSubscription[],
     warnings: string[],
-  ): Promise<{ value: boolean; unknown?: string }> {
+  ): Promise<{ value: boolean; inReview?: true; unknown?: string }> {
     try {
       const qualifications = await this.deps.partnerCenter.getQualifications(customer.id);
-      return { value: qualifications.some((q) => q.qualification.toLowerCase() === 'education' && q.vettingStatus === 'Approved') };
+      const education = qualifications.filter((q) => q.qualification.toLowerCase() === 'education');
+      const value = education.some((q) => q.vettingStatus === 'Approved');
+      return { value, ...(!value && education.some((q) => q.vettingStatus === 'InReview') ? { inReview: true as const } : {}) };
     } catch (error) {
       if (!isServiceFailure(error)) throw error;
       const known = previousRows.find((row) => row.unknowns?.every((unknown) => unknown.what !== 'education') ?? true);

@@ -6,10 +6,10 @@
 import { renderCard } from '../../cards/cards';
 import { cardSize, TEAMS_CARD_LIMITS } from '../../cards/render';
 import { t } from '../../cards/i18n';
-import { canPickFrom, costWithTermTotal, MAX_DETAILED_CHOICES, planUsersCard, reasonText } from '../../dialogs/migrationWizardCards';
+import { canPickFrom, costWithTermTotal, MAX_DETAILED_CHOICES, planChoiceCard, planUsersCard, reasonText } from '../../dialogs/migrationWizardCards';
 import { customerFacts, recommendPlans } from '../../services/catalog';
 import { parseUsersChoice } from '../../dialogs/migrationWizardValidators';
-import { makeUsers } from '../wizard/support';
+import { makeUsers, subscriptionRow } from '../wizard/support';
 
 describe('prices', () => {
   it('the monthly figure is labelled as the partner price from the price list', () => {
@@ -21,6 +21,18 @@ describe('prices', () => {
     expect(costWithTermTotal({ amount: 306, currency: 'USD' }, 25, 'en')).toBe('$306.00 per month · $3,672.00 for 25 seats over the one-year term');
     expect(costWithTermTotal({ amount: 1234.5, currency: 'EUR' }, 198, 'de').replace(/\u00a0/g, ' ')).toContain('14.814,00 € für 198 Lizenzen über die Laufzeit von einem Jahr');
     expect(costWithTermTotal(undefined, 25, 'en')).toBe('');
+  });
+});
+
+describe('an education customer whose qualification is in review', () => {
+  it('gets the recommended plan with a hint that education plans appear once Microsoft approves it', () => {
+    const subscription = subscriptionRow({ customerId: 'c0000000-0000-4000-8000-00000000000e', customerName: 'Lakeshore Community College', education: false, educationInReview: true, usersOnKaizala: 70 });
+    const options = recommendPlans(customerFacts(false, makeUsers('e', 70), {}));
+    const data = planChoiceCard({ wizardId: 'w1', subscription, usersOnKaizala: 70, options, quantity: 70, locale: 'en' });
+    expect(data.plans[0].note).toContain('Education qualification in review: education plans appear once Microsoft approves it.');
+    expect(data.plans.slice(1).some((plan) => plan.note.includes('in review'))).toBe(false);
+    const approved = planChoiceCard({ wizardId: 'w1', subscription: { ...subscription, educationInReview: undefined }, usersOnKaizala: 70, options, quantity: 70, locale: 'en' });
+    expect(approved.plans[0].note).not.toContain('in review');
   });
 });
 

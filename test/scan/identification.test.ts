@@ -201,6 +201,15 @@ describe('scanning one customer', () => {
     const { result } = await scan(tenant);
     if (result.kind !== 'scanned') throw new Error('expected rows');
     expect(result.rows[0].education).toBe(true);
+    expect(result.rows[0].educationInReview).toBeUndefined();
+  });
+
+  it('an education qualification still in review is not education yet, and is marked in review for the wizard', async () => {
+    const tenant = kaizalaTenant(ID, 'Lakeshore Community College');
+    tenant.qualifications = [{ qualification: 'Education', vettingStatus: 'InReview' }];
+    const { result } = await scan(tenant);
+    if (result.kind !== 'scanned') throw new Error('expected rows');
+    expect(result.rows[0]).toMatchObject({ education: false, educationInReview: true });
   });
 
   it('makes no further calls for a customer without Kaizala subscriptions', async () => {
