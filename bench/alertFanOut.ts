@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
+import { createBotAdapter } from '../bot/botAuthentication';
+import { loadConfig } from '../bot/config';
 import { ConversationReferences } from '../bot/proactive/conversationReferences';
 import { TeamsProactiveMessenger } from '../bot/proactive/teamsProactiveMessenger';
 import { renderCard } from '../cards/cards';
@@ -35,7 +36,8 @@ export async function benchAlertFanOut(options: AlertFanOutOptions): Promise<Ben
   const store = openSqliteStore(dataDir);
   try {
     const conversations = new ConversationReferences(store);
-    const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
+    // The CloudAdapter as the composition root builds it (local mode: no app id, so no token for the connector).
+    const adapter = createBotAdapter(loadConfig({ DATA_DIR: dataDir }).bot);
     const messenger = new TeamsProactiveMessenger({ adapter, botAppId: '', conversations, store, logger: silentLogger });
     const managers = await Promise.all(Array.from({ length: options.accountManagers }, (_, n) => install(conversations, connector.url, n)));
     // Alert i goes to manager i mod M, as a scan's due alerts spread over the portfolio's account managers.

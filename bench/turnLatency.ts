@@ -8,9 +8,9 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ActivityHandler, CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import * as restify from 'restify';
 import type { AddressInfo } from 'node:net';
+import { createBotAdapter } from '../bot/botAuthentication';
 import { loadConfig } from '../bot/config';
 import { startBot } from '../bot/index';
 import { silentLogger } from '../services/logging';
@@ -41,8 +41,9 @@ export interface LoadFigures {
 export async function benchTurnLatency(options: TurnLatencyOptions): Promise<BenchResult[]> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kma-bench-turns-'));
   const connector = await startLocalConnector();
-  const echo = await startEchoBot();
-  const bot = await startBot(loadConfig({ PORT: '0', SANDBOX_PORT: '0', DATA_DIR: dataDir }), silentLogger);
+  const config = loadConfig({ PORT: '0', SANDBOX_PORT: '0', DATA_DIR: dataDir });
+  const echo = await startEchoBot(config.bot);
+  const bot = await startBot(config, silentLogger);
   try {
     const load = (url: string) => driveLoad(url, connector.serviceUrl, options);
     // Untimed: each conversation's first turn stores its reference and looks the member up.
@@ -142,18 +143,15 @@ function messageActivity(serviceUrl: string, n: number, text: string) {
   };
 }
 
-/** The bound: restify + CloudAdapter answering every message with its own text, nothing else. */
-async function startEchoBot(): Promise<{ url: string; close(): Promise<void> }> {
-  const adapter = new CloudAdapter(new ConfigurationBotFrameworkAuthentication({}));
-  const echo = new ActivityHandler();
-  echo.onMessage(async (context, next) => {
-    await context.sendActivity(context.activity.text ?? '');
-    await next();
-  });
+/** The bound: restify + the same CloudAdapter (same settings) answering every message with its own text, nothing else. */
+async function startEchoBot(settings: Parameters<typeof createBotAdapter>[0]): Promise<{ url: string; close(): Promise<void> }> {
+  const adapter = createBotAdapter(settings);
   const server = restify.createServer();
   server.use(restify.plugins.bodyParser());
   server.post('/api/messages', async (req, res) => {
-    await adapter.process(req, res, (context) => echo.run(context));
+    await adapter.process(req, res, async (context) => {
+      if (context.activity.type === 'message') await context.sendActivity(context.activity.text ?? '');
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
