@@ -228,7 +228,7 @@ export const CARD_SAMPLES: { [K in keyof CardDataMap]: CardDataMap[K] } = {
   },
   // As many rows as one digest card carries (MAX_DIGEST_ROWS), so the size check covers the largest digest.
   alertDigest: {
-    title: '1–25 of 73 Kaizala Pro subscriptions that need attention',
+    title: 'Kaizala Pro subscriptions need attention: 1–25 of 73',
     intro: 'Most urgent first. 2 more messages follow.',
     urgencyColor: 'attention',
     rows: Array.from({ length: 25 }, (_, index) => ({
