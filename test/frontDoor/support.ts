@@ -287,6 +287,8 @@ export function productionEnv(): Record<string, string> {
     PARTNER_TENANT_ID: PRODUCTION_TENANT_ID,
     PARTNER_CENTER_CLIENT_ID: '7c5d1c9e-2f4a-4d3b-9c1e-0000000a0b05',
     PARTNER_CENTER_CLIENT_SECRET: 'not-a-real-secret',
+    // Production requires a configured key for the stored refresh token (32 bytes, base64); never a real one here.
+    TOKEN_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
     // https (production requires it) on a port nothing listens on: never called at startup.
     PARTNER_CENTER_BASE_URL: 'https://127.0.0.1:9/v1',
     GRAPH_BASE_URL: 'https://127.0.0.1:9/v1.0',
