@@ -6,7 +6,8 @@ import { SeededRandom } from './rng';
 /**
  * The demo portfolio: 44 fictional customers with standalone Kaizala Pro ending from already expired to 200 days
  * ahead. Special cases are named in `note` comments so a reader can find the customer that exercises a path.
- * Access is gdap.ts defaultAccess (a GDAP relationship with the standard roles) unless `access` says otherwise.
+ * Access is gdap.ts defaultAccess (a GDAP relationship with the standard roles) unless `access` says otherwise, except
+ * that app-only consent is Microsoft's default under GDAP: none, but for the few customers in APP_ONLY_CONSENTED.
  */
 export const DEMO_CUSTOMERS: CustomerSpec[] = [
   // E3 also carries a Kaizala plan: identification must rely on the standalone SKU, not the plan.
@@ -72,10 +73,18 @@ export const DEMO_CUSTOMERS: CustomerSpec[] = [
   { companyName: 'Alpenblick Reisen GmbH', country: 'AT', users: 37, kaizala: [{ endInDays: 185 }] },
 ];
 
+/**
+ * The demo customers that granted the partner's app app-only consent. Under GDAP Microsoft supports no app-only
+ * consent for CSP partners' apps (learn.microsoft.com/partner-center/developer/gdap-and-secure-application-model), so
+ * every other demo customer is reached with the partner admin's delegated token; these few keep the app-only path
+ * exercised.
+ */
+export const APP_ONLY_CONSENTED: ReadonlySet<string> = new Set(['Contoso Ltd', 'Fabrikam Inc', 'Woodgrove Bank']);
+
 export function seedDemo(db: SandboxDb, nowMs: number, knobs: Knobs): void {
   const writer = new PortfolioWriter(db, new SeededRandom('kaizala-demo'), nowMs, knobs);
   db.transaction(() => {
-    for (const spec of DEMO_CUSTOMERS) writer.addCustomer(spec);
+    for (const spec of DEMO_CUSTOMERS) writer.addCustomer({ ...spec, access: { graphConsent: APP_ONLY_CONSENTED.has(spec.companyName), ...spec.access } });
   });
 }
 

@@ -10,6 +10,7 @@
  * only a budget they share keeps the sum under the limit.
  */
 import { APPROVAL_VERBS } from '../../bot/approvalHandlers';
+import { rolesAllow } from '../../sandbox/gdap';
 import type { AlertRecord } from '../../services/alerts/alertLedger';
 import type { AuditEntry } from '../../services/approvals/audit';
 import type { MigrationRequest } from '../../services/domain/request';
@@ -22,7 +23,7 @@ const LIMIT_PER_MINUTE = 180;
 const ADAPTIVE_CARD = 'application/vnd.microsoft.card.adaptive';
 
 interface SandboxCustomerState {
-  customer: { id: string; companyName: string; profile: string; access: { gdapRoles?: string[]; conditionalAccessBlocked?: boolean; graphConsent?: boolean } };
+  customer: { id: string; companyName: string; profile: string; access: { gdapRoles?: string[]; conditionalAccessBlocked?: boolean; graphConsent?: boolean; delegatedConsent?: boolean } };
   subscriptions: Array<{ id: string; status: string; sandbox: { skuId: string } }>;
   orders: Array<{ id: string }>;
   users: Array<{ id: string; usageLocation: string | null; licenses: Array<{ skuId: string; groupId: string | null }> }>;
@@ -88,7 +89,11 @@ describe('two bot instances on one store', () => {
       if (eligible.length === 2) break;
       const state = await stage.admin<SandboxCustomerState>('GET', `/state/customers/${id}`);
       const { access } = state.customer;
-      if (access.conditionalAccessBlocked || access.graphConsent === false || state.customer.profile === 'education') continue;
+      // The bots reach Graph app-only where consented, else delegated through GDAP (most demo customers have no app-only consent).
+      const graphReachable = access.graphConsent !== false || access.delegatedConsent !== false;
+      const roles = access.gdapRoles ?? [];
+      const licensable = rolesAllow(roles, 'readDirectory') && rolesAllow(roles, 'manageLicenses');
+      if (access.conditionalAccessBlocked || !licensable || !graphReachable || state.customer.profile === 'education') continue;
       const kaizala = state.subscriptions.filter((subscription) => subscription.sandbox.skuId === KAIZALA_SKU);
       if (kaizala.length !== 1 || kaizala[0].status !== 'active') continue;
       const holders = state.users.filter((user) => user.licenses.some((license) => license.skuId === KAIZALA_SKU));

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { knobsFromEnv } from '../../sandbox/knobs';
-import { BUSINESS_BASIC_ITEM, BUSINESS_BASIC_SKU, KAIZALA_SKU, startTestSandbox, type Json } from './support';
+import { BUSINESS_BASIC_ITEM, BUSINESS_BASIC_SKU, GRAPH_AUDIENCE, KAIZALA_SKU, startTestSandbox, type Json } from './support';
 
 let dataDir: string;
 
@@ -22,7 +22,9 @@ describe('persistence', () => {
     const checkout = await client.pc('POST', `/customers/${customerId}/carts/${cart.body.id}/checkout`);
     const orderId = checkout.body.orders[0].id;
     const user = (await client.state(customerId)).users[0];
+    // Relecloud, like most demo customers under GDAP, gave no app-only consent: the partner admin's delegated token.
     expect((await client.graph('POST', customerId, `/users/${user.id}/assignLicense`, {
+      token: client.token({ aud: GRAPH_AUDIENCE, tid: customerId, idtyp: 'user' }),
       body: { addLicenses: [{ skuId: BUSINESS_BASIC_SKU, disabledPlans: [] }], removeLicenses: [KAIZALA_SKU] },
     })).status).toBe(200);
     const kaizala = (await client.pc('GET', `/customers/${customerId}/subscriptions`)).body.items.find((item: Json) =>
@@ -42,7 +44,9 @@ describe('persistence', () => {
       expect((await again.customers()).length).toBeGreaterThanOrEqual(40);
       expect((await again.pc('GET', `/customers/${customerId}/orders/${orderId}`)).body.status).toBe('completed');
       expect((await again.pc('GET', `/customers/${customerId}/subscriptions/${kaizala.id}`)).body.status).toBe('suspended');
-      const held = await again.graph('GET', customerId, `/users/${user.id}?$select=assignedLicenses`);
+      const held = await again.graph('GET', customerId, `/users/${user.id}?$select=assignedLicenses`, {
+        token: again.token({ aud: GRAPH_AUDIENCE, tid: customerId, idtyp: 'user' }),
+      });
       expect(held.body.assignedLicenses.map((license: Json) => license.skuId)).toEqual([BUSINESS_BASIC_SKU]);
       expect((await again.admin('GET', '/clock')).body.offsetMs).toBe(86_400_000);
       const ledgerAfter = (await again.admin('GET', '/ledger')).body.entries;
