@@ -148,7 +148,9 @@ describe('store health for /readyz', () => {
     await expect(health.check()).resolves.toBeUndefined();
     // The database may not grow any more: a write that needs new pages fails as on a full disk.
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
-    await expect(store.insert('assignments', 'y'.repeat(3000), { filler: 'z'.repeat(20_000) })).rejects.toThrow(/full/);
+    // Larger than the pages the file has free (the probe's own writes may have freed some), so it must grow.
+    const freeBytes = ((db.pragma('freelist_count', { simple: true }) as number) + 8) * (db.pragma('page_size', { simple: true }) as number);
+    await expect(store.insert('assignments', 'y'.repeat(3000), { filler: 'z'.repeat(freeBytes + 20_000) })).rejects.toThrow(/full/);
     await expect(health.check()).rejects.toThrow(/^storage not writable: SQLITE_FULL database or disk is full \(\/.*\/bot\.sqlite\)$/);
     // Space again: the next probe write succeeds and the store is ready.
     db.pragma('max_page_count = 1073741823');
