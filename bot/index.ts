@@ -7,6 +7,7 @@ import { approvalCommandsModule } from '../dialogs/approvalCommands';
 import { adapterNotifier, ExpiringCommands } from '../dialogs/expiringCommands';
 import { migrationWizardModule } from '../dialogs/migrationWizard';
 import { RootDialog } from '../dialogs/rootDialog';
+import { connectCommandsModule } from '../dialogs/connectCommands';
 import {
   AlertActions,
   AlertPreferences,
@@ -18,6 +19,7 @@ import {
 } from '../services/alerts';
 import { ApprovalService, Approvers, KaizalaSubscriptions, startExpirySweep } from '../services/approvals';
 import { BackgroundWork } from '../services/background';
+import { ConnectionAlerts, PartnerAdmins } from '../services/auth/connectionAlerts';
 import { PriceList, PriceListError } from '../services/catalog';
 import { GdapRelationships, StoreAccessMemory, TenantAccess } from '../services/graph';
 import { createTenantDirectory } from '../services/partnerCenter';
@@ -42,6 +44,8 @@ import { ConversationRecorder } from './proactive/conversationRecorder';
 import { ConversationReferences } from './proactive/conversationReferences';
 import { TeamsProactiveMessenger } from './proactive/teamsProactiveMessenger';
 import { startScanSchedule } from './scanSchedule';
+import { createConnectionHandlers } from './connectionHandlers';
+import { TeamsConnectionNotifier } from './connectionNotifier';
 import { StoreBackedStorage } from './storeBackedStorage';
 import { KaizalaBot } from './teamsBot';
 import packageJson from '../package.json';
@@ -167,6 +171,15 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     onApproved: (request) => migrations.startRun(request.id),
   });
 
+  // Partner admins (ADMINS): connect Partner Center from Teams, and cards when the stored sign-in ages or fails.
+  const admins = new PartnerAdmins(config.admins, peopleFromConversations(conversations));
+  const signIn = { connection: backend.partnerConnection, admins, notifier: adapterNotifier(adapter, config.bot.appId), background, logger };
+  const connectionAlerts = new ConnectionAlerts({ store, connection: backend.partnerConnection, admins, notifier: new TeamsConnectionNotifier(messenger), background, logger });
+  const stopConnectionAlerts = connectionAlerts.start();
+  if (admins.isEmpty && config.partnerCenter.mode === 'live') {
+    logger.warn('ADMINS is empty: nobody can connect Partner Center from Teams, and nobody is told when the stored sign-in ages or fails (npm run connect still works)');
+  }
+
   const userPrincipalNameOf = async (aadObjectId: string) => (await conversations.get(aadObjectId))?.value.userPrincipalName;
   const rootDialog = new RootDialog([
     new ExpiringCommands({
@@ -183,11 +196,13 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
       preferences: new AlertPreferences(store),
       tellPerson: (aadObjectId, render) => messenger.sendToPerson(aadObjectId, render),
     }),
+    connectCommandsModule(signIn),
   ]);
   const bot = new KaizalaBot({
     conversationState,
     rootDialog,
     invokeHandlers: mergeActionTables(
+      createConnectionHandlers(signIn),
       createAlertInvokeHandlers({ actions: alertActions, background }),
       createApprovalHandlers({ approvals, userPrincipalNameOf }),
       createRunHandlers({
@@ -257,7 +272,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     localMode: config.bot.localMode,
   });
   const url = await listen(server, config.port, config.host);
-  const scanSchedule = startScanSchedule({ schedule: config.alerts.schedule, timeZone, scans: scanRunner, alerts: alertScheduler, lastScan: () => ScanCursor.read(store), problems: new ScanProblemReporter({ store, notifier: alertNotifier, logger }), logger });
+  const scanSchedule = startScanSchedule({ schedule: config.alerts.schedule, timeZone, scans: scanRunner, alerts: alertScheduler, dailyChecks: [{ name: 'partner sign-in age', run: () => connectionAlerts.sweep() }], lastScan: () => ScanCursor.read(store), problems: new ScanProblemReporter({ store, notifier: alertNotifier, logger }), logger });
   // Alerts a crashed run claimed but never sent go out once their claims expire, not at the next schedule.
   await alertScheduler.resumeAfterRestart();
   const expirySweep = startExpirySweep(approvals, { intervalMs: EXPIRY_SWEEP_INTERVAL_MS, logger });
@@ -288,6 +303,7 @@ export async function startBot(config: Config, logger: Logger = createLogger(con
     close: async () => {
       scanSchedule.stop();
       alertScheduler.stop();
+      stopConnectionAlerts();
       await scanSchedule.idle();
       await expirySweep.stop();
       await migrations.stop();
