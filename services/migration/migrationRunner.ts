@@ -21,6 +21,7 @@ import { decideCancel, decideRetry, type RunActionDecision, type RunActionRefusa
 import { RunRepository } from './runRepository';
 import { DEFAULT_MIGRATION_SETTINGS, type MigrationSettings } from './settings';
 import { newCorrelationId, withCorrelation } from '../observability/correlation';
+import { traced } from '../observability/telemetry';
 
 export interface MigrationRunnerDependencies {
   store: Store;
@@ -243,7 +244,9 @@ export class MigrationRunner {
       if (!lease) continue;
       busyCustomers.add(run.customerId);
       // Each execution is one unit of work: its log lines and Partner Center / Graph calls share one correlation id.
-      const done = withCorrelation(newCorrelationId(), () => this.executor.execute(run.id, lease, this.stopController.signal)).finally(() => {
+      const done = withCorrelation(newCorrelationId(), () =>
+        traced('migration.run', { 'kma.run_step': run.step }, () => this.executor.execute(run.id, lease, this.stopController.signal)),
+      ).finally(() => {
         this.active.delete(run.id);
         this.kick();
       });

@@ -9,7 +9,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Logger } from '../logging';
-import { telemetry } from '../observability/telemetry';
+import { telemetry, traced } from '../observability/telemetry';
 import { LeaseLostError, type Lease, type LeaseManager } from '../store/lease';
 import type { ExpiryScanner } from './expiryScanner';
 import type { ScanSummary } from './types';
@@ -115,7 +115,7 @@ export class ScanRunner {
   async run(trigger: ScanTrigger): Promise<ScanSummary> {
     const claim = await this.claim(trigger);
     if (!claim.ok) throw new ScanAlreadyRunningError(claim.running);
-    const scan = this.execute(claim.value);
+    const scan = traced('scan', { 'kma.scan_trigger': trigger.reason }, () => this.execute(claim.value));
     this.finished = scan.then(
       () => undefined,
       () => undefined,
