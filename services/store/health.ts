@@ -64,8 +64,10 @@ export class StoreHealth {
       await check();
       return { atMs };
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      const message = error instanceof Error ? error.message : String(error);
+      // Duck-typed, not `instanceof Error`: a native driver may throw errors made in another realm.
+      const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+      const raw = typeof error === 'object' && error !== null ? (error as { message?: unknown }).message : undefined;
+      const message = typeof raw === 'string' ? raw : String(error);
       const where = this.store.location === undefined || message.includes(this.store.location) ? '' : ` (${this.store.location})`;
       return { atMs, problem: `storage ${what}${where}: ${typeof code === 'string' && !message.includes(code) ? `${code} ` : ''}${message}` };
     }

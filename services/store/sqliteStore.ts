@@ -171,7 +171,7 @@ export class SqliteStore implements Store {
       this.writeFailure = undefined;
       return result;
     } catch (error) {
-      this.writeFailure = error instanceof Error ? error : new Error(String(error));
+      this.writeFailure = isErrorLike(error) ? error : new Error(String(error));
       throw error;
     }
   }
@@ -189,7 +189,7 @@ export class SqliteStore implements Store {
 /** The same error (same code, for callers that test it) with the store's file in its message. */
 function namingFile(error: unknown, file: string): unknown {
   const code = (error as { code?: unknown }).code;
-  if (!(error instanceof Error) || typeof code !== 'string' || !code.startsWith('SQLITE_') || error.message.includes(file)) return error;
+  if (!isErrorLike(error) || typeof code !== 'string' || !code.startsWith('SQLITE_') || error.message.includes(file)) return error;
   return Object.assign(new Error(`${error.message} (${file})`, { cause: error }), { code });
 }
 
@@ -345,5 +345,13 @@ function dirnameOf(file: string): string {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return isErrorLike(error) ? error.message : String(error);
+}
+
+/**
+ * An error by its shape, not `instanceof Error`: better-sqlite3's native addon throws its SqliteError class from the
+ * realm that loaded it first, which is not this module's when several contexts load it (jest runs test files so).
+ */
+function isErrorLike(error: unknown): error is Error & { code?: unknown } {
+  return typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string';
 }

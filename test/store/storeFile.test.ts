@@ -150,7 +150,13 @@ describe('store health for /readyz', () => {
     db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
     // Larger than the pages the file has free (the probe's own writes may have freed some), so it must grow.
     const freeBytes = ((db.pragma('freelist_count', { simple: true }) as number) + 8) * (db.pragma('page_size', { simple: true }) as number);
-    await expect(store.insert('assignments', 'y'.repeat(3000), { filler: 'z'.repeat(freeBytes + 20_000) })).rejects.toThrow(/full/);
+    // Read the rejection itself: better-sqlite3 may throw an error made in another test file's realm (one native
+    // addon per jest worker), which `rejects.toThrow` does not recognise as an error.
+    const refused = await store.insert('assignments', 'y'.repeat(3000), { filler: 'z'.repeat(freeBytes + 20_000) }).then(
+      () => 'written',
+      (error: unknown) => String((error as { message?: unknown }).message ?? error),
+    );
+    expect(refused).toMatch(/full/);
     await expect(health.check()).rejects.toThrow(/^storage not writable: SQLITE_FULL database or disk is full \(\/.*\/bot\.sqlite\)$/);
     // Space again: the next probe write succeeds and the store is ready.
     db.pragma('max_page_count = 1073741823');
