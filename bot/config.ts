@@ -217,6 +217,19 @@ function tenantIds() {
     });
 }
 
+/** A comma-separated list of Entra object ids or UPNs (APPROVERS, ADMINS); undefined when not given. */
+function peopleList() {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (trimmed(raw) === '') return undefined;
+      const list = parseApproverList(trimmed(raw));
+      if (list.invalid.length > 0) ctx.addIssue({ code: 'custom', message: ` must list Entra object ids or UPNs; not valid: ${list.invalid.join(', ')}` });
+      return list.entries;
+    });
+}
+
 /** Every environment variable the bot reads, in the order of `.env.example`: the one schema of the configuration. */
 const VARIABLES = {
   NODE_ENV: z
@@ -269,15 +282,7 @@ const VARIABLES = {
   }),
   ...ALERT_VARIABLES,
   /** Undefined when not given, so the combinations below can tell "explicit" from "the local-mode default". */
-  APPROVERS: z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (trimmed(raw) === '') return undefined;
-      const list = parseApproverList(trimmed(raw));
-      if (list.invalid.length > 0) ctx.addIssue({ code: 'custom', message: ` must list Entra object ids or UPNs; not valid: ${list.invalid.join(', ')}` });
-      return list.entries;
-    }),
+  APPROVERS: peopleList(),
   APPROVAL_TTL_DAYS: wholeNumber(7, 1, 90),
   APPROVAL_CHANNEL: text().transform((channel, ctx) => {
     if (channel === '' || /^19:[A-Za-z0-9_.-]{1,200}@thread\.(?:tacv2|skype)$/.test(channel)) return channel;
@@ -285,15 +290,7 @@ const VARIABLES = {
     return '';
   }),
   /** Same entries and matching as APPROVERS; undefined when not given (local mode then uses the Playground's Alex). */
-  ADMINS: z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (trimmed(raw) === '') return undefined;
-      const list = parseApproverList(trimmed(raw));
-      if (list.invalid.length > 0) ctx.addIssue({ code: 'custom', message: ` must list Entra object ids or UPNs; not valid: ${list.invalid.join(', ')}` });
-      return list.entries;
-    }),
+  ADMINS: peopleList(),
   PRICE_LIST_PATH: text().transform((configured, ctx) => {
     if (configured === '') return undefined;
     if (fs.existsSync(path.resolve(configured))) return path.resolve(configured);
